@@ -1,0 +1,104 @@
+"""Run the monthly Dagster job in-process, period by period (what `canbao run` does).
+
+The runs are recorded in a persistent Dagster instance under `<home>/dagster`, so the platform team sees the
+same runs in the UI (`make ui`) as were started from the command line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration.settings import Settings, apply_to_environ
+
+log = logging.getLogger(__name__)
+
+DAGSTER_YAML = """\
+# Written by canbao: one writer at a time on the DuckDB warehouse.
+concurrency:
+  pools:
+    default_limit: 1
+  runs:
+    max_concurrent_runs: 1
+telemetry:
+  enabled: false
+"""
+
+
+@dataclass
+class PeriodOutcome:
+    period: str
+    success: bool
+    seconds: float
+    failures: list[str] = field(default_factory=list)
+
+
+def prepare_environment(settings: Settings) -> None:
+    """Export the settings and give Dagster a persistent home before anything imports the definitions."""
+    settings.ensure_dirs()
+    apply_to_environ(settings)
+    dagster_home = Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster")
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    cfg = dagster_home / "dagster.yaml"
+    if not cfg.exists():
+        cfg.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+
+def _failure_lines(result) -> list[str]:  # noqa: ANN001 - ExecuteInProcessResult
+    lines = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            err = event.event_specific_data.error
+            desc = None
+            user = getattr(event.event_specific_data, "user_failure_data", None)
+            if user is not None and user.description:
+                desc = user.description
+            msg = desc or (err.message.strip().splitlines()[-1] if err else "failed")
+            lines.append(f"{event.step_key}: {msg}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed:
+            data = event.event_specific_data
+            if data.severity.value == "ERROR":
+                desc = (data.description or "").splitlines()[0] if data.description else ""
+                lines.append(
+                    f"quality gate {data.asset_key.to_user_string()}:{data.check_name} failed {desc}"
+                )
+    return lines
+
+
+def run_periods(settings: Settings, periods: list[str]) -> list[PeriodOutcome]:
+    """Run the monthly job for each period in order; stop at the first failing period."""
+    prepare_environment(settings)
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("monthly_pipeline")
+    instance = DagsterInstance.get()
+    outcomes: list[PeriodOutcome] = []
+    run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}, "progress": {}}}
+    for period in periods:
+        print(f"period {period}:", flush=True)
+        started = time.perf_counter()
+        result = job.execute_in_process(
+            partition_key=period,
+            instance=instance,
+            raise_on_error=False,
+            run_config=run_config,
+            tags={"canbao/trigger": "cli"},
+        )
+        outcome = PeriodOutcome(period, result.success, time.perf_counter() - started, _failure_lines(result))
+        outcomes.append(outcome)
+        if not result.success:
+            break
+    return outcomes
+
+
+def stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)

@@ -1,0 +1,103 @@
+"""dbt models as Dagster assets, split in two around the Python linkage step.
+
+`dbt_staging` builds seeds, staging and `int_person_records` (the linkage input); `dbt_marts` builds everything
+that needs identifiers. Each run passes the partition as the dbt var `period`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from dagster import AssetExecutionContext, BackfillPolicy, Output
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from orchestration.defs.common import LOCK_RETRY, WAREHOUSE_POOL
+from orchestration.defs.dbt.project import dbt_project, prepare_manifest
+from orchestration.defs.dbt.translator import CanbaoDbtTranslator
+from orchestration.partitions import monthly_partitions
+from orchestration.resources import WarehouseResource
+
+STAGING_SELECT = "resource_type:seed tag:staging int_person_records"
+
+prepare_manifest()
+translator = CanbaoDbtTranslator()
+
+
+def _row_counts(warehouse: WarehouseResource, relations: list[tuple[str, str]], period: str) -> dict:
+    """Rows per built relation for this period, counted after dbt has exited (see STACK.md: dagster-dbt's
+    own row counting opens a DuckDB connection that later ones then conflict with)."""
+    counts: dict[tuple[str, str], int] = {}
+    with warehouse.connect(read_only=True) as con:
+        for schema, name in relations:
+            cols = {
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_schema=? and table_name=?",
+                    [schema, name],
+                ).fetchall()
+            }
+            if not cols:
+                continue
+            where = " where period = ?" if "period" in cols else ""
+            params = [period] if where else []
+            counts[(schema, name)] = con.execute(
+                f'select count(*) from "{schema}"."{name}"{where}', params
+            ).fetchone()[0]
+    return counts
+
+
+def _run_dbt(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    period = context.partition_key
+    invocation = dbt.cli(["build", "--vars", json.dumps({"period": period})], context=context)
+    held: list[Any] = []
+    try:
+        for event in invocation.stream():
+            held.append(event)
+    except Exception:
+        # dbt failed (a model error or a failing test): still record what it did build, then fail the step.
+        yield from held
+        raise
+    relations = [tuple(key.path[-2:]) for key in context.selected_asset_keys if len(key.path) >= 2]
+    counts = _row_counts(warehouse, relations, period)  # type: ignore[arg-type]
+    for event in held:
+        if isinstance(event, Output):
+            key = context.asset_key_for_output(event.output_name)
+            n = counts.get(tuple(key.path[-2:]))  # type: ignore[arg-type]
+            if n is not None:
+                event = event.with_metadata({**event.metadata, "rows_in_period": n})
+        yield event
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=STAGING_SELECT,
+    name="dbt_staging",
+    partitions_def=monthly_partitions,
+    dagster_dbt_translator=translator,
+    backfill_policy=BackfillPolicy.multi_run(1),
+    pool=WAREHOUSE_POOL,
+    retry_policy=LOCK_RETRY,
+)
+def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    yield from _run_dbt(context, dbt, warehouse)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="fqn:*",
+    exclude=STAGING_SELECT,
+    name="dbt_marts",
+    partitions_def=monthly_partitions,
+    dagster_dbt_translator=translator,
+    backfill_policy=BackfillPolicy.multi_run(1),
+    pool=WAREHOUSE_POOL,
+    retry_policy=LOCK_RETRY,
+)
+def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    yield from _run_dbt(context, dbt, warehouse)

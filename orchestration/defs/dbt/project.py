@@ -1,0 +1,65 @@
+"""The DbtProject, kept in its own module: `dagster-dbt project prepare-and-package --file` must not import
+the module that defines @dbt_assets (that one reads the manifest at import)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from orchestration.settings import DBT_PROJECT_DIR, Settings, apply_to_environ
+
+log = logging.getLogger(__name__)
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+_SOURCE_GLOBS = ("models/**/*", "macros/**/*", "seeds/**/*", "dbt_project.yml", "profiles.yml")
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def _manifest_is_stale(manifest: Path) -> bool:
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    return any(
+        p.is_file() and p.stat().st_mtime > built for g in _SOURCE_GLOBS for p in DBT_PROJECT_DIR.glob(g)
+    )
+
+
+def prepare_manifest(settings: Settings | None = None) -> Path:
+    """Run `dbt parse` when the manifest is missing or older than the project's files.
+
+    `DbtProject.prepare_if_dev()` only does this under `dg dev`; `canbao run`, tests and CI need it too.
+    """
+    settings = settings or Settings.from_env()
+    apply_to_environ(settings)
+    manifest = dbt_project.manifest_path
+    if _manifest_is_stale(manifest):
+        log.info("dbt parse (manifest missing or stale)")
+        proc = subprocess.run(
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+            ],
+            env={**os.environ, **settings.as_env()},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
+            raise RuntimeError("dbt parse failed: " + " | ".join(tail))
+    return manifest
