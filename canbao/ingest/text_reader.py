@@ -1,0 +1,131 @@
+"""Read a delimited text delivery (CSV / pipe TXT) into a ParsedFile.
+
+Python's C csv module splits records (quoted fields, embedded newlines, doubled quotes); records are
+turned into Arrow arrays per chunk so memory stays near the file size. Row numbers count data records
+(header excluded) from 1; a blank line keeps its number but is not loaded (`blank_rows`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pyarrow as pa
+
+from canbao.contract import SourceSpec
+from canbao.ingest.decoding import Undecodable, decode_delivery
+from canbao.ingest.header import check_header
+from canbao.ingest.parsed import TOO_FEW, TOO_MANY, UNDECODABLE, FileProblem, ParsedFile, Reject, build_table
+
+CHUNK_ROWS = 200_000
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _split_header(text: str) -> tuple[str, str, int]:
+    """First physical line, the rest, and the offset where the rest starts."""
+    m = _LINE_END.search(text)
+    if m is None:
+        return text, "", len(text)
+    return text[: m.start()], text[m.end() :], m.end()
+
+
+class _LineIndex:
+    """Start offsets of the body's physical lines, built only when a raw line must be shown."""
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+        self.starts: list[int] | None = None
+
+    def text(self, first: int, last: int) -> str:
+        """Raw text of body lines first..last (1-based, inclusive), line ends inside kept, final one cut."""
+        if self.starts is None:
+            self.starts = [0] + [m.end() for m in _LINE_END.finditer(self.body)]
+        begin = self.starts[first - 1]
+        end = self.starts[last] if last < len(self.starts) else len(self.body)
+        raw = self.body[begin:end]
+        return raw.rstrip("\r\n")
+
+
+def read_text(data: bytes, spec: SourceSpec) -> ParsedFile:
+    """Decode, check the header, split records; whole-file problems raise FileProblem."""
+    if not data:
+        raise FileProblem(None, "file is empty (0 bytes)")
+    try:
+        decoded = decode_delivery(data, spec.encoding)
+    except Undecodable as err:
+        raise FileProblem(err.line, err.problem) from None
+    header_line, body, _ = _split_header(decoded.text)
+    if not header_line.strip() and not body.strip():
+        raise FileProblem(1, "no header line (the file holds only blank lines)")
+    if 1 in decoded.bad_lines:
+        raise FileProblem(1, "header line holds bytes that are not valid " + decoded.encoding.upper())
+    delimiter = spec.delimiter
+    fields = next(csv.reader([header_line], delimiter=delimiter), [])
+    header, order_warning = check_header(fields, spec.columns, delimiter, header_line)
+    warnings = [w for w in (decoded.warning, order_warning) if w]
+    # Physical line numbers in the body are file lines - 1 (line 1 is the header).
+    bad_body_lines = {n - 1 for n in decoded.bad_lines}
+    ends_with_newline = decoded.text.endswith(("\n", "\r"))
+    parsed = _read_records(body, spec, header, delimiter, bad_body_lines, ends_with_newline)
+    parsed.encoding = decoded.encoding
+    parsed.warnings = warnings
+    return parsed
+
+
+def _read_records(
+    body: str,
+    spec: SourceSpec,
+    header: list[str],
+    delimiter: str,
+    bad_lines: set[int],
+    ends_with_newline: bool,
+) -> ParsedFile:
+    width = len(header)
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
+    lines = _LineIndex(body)
+    tables: list[pa.Table] = []
+    rejects: list[Reject] = []
+    blank = 0
+    record_no = 0
+    prev_end = 0  # last body line consumed by the previous record
+    good: list[list[str]] = []
+    numbers: list[int] = []
+    for rec in reader:
+        record_no += 1
+        first, last = prev_end + 1, reader.line_num
+        prev_end = last
+        n = len(rec)
+        if n == width and not (bad_lines and _touches(bad_lines, first, last)):
+            good.append(rec)
+            numbers.append(record_no)
+            if len(good) >= CHUNK_ROWS:
+                tables.append(build_table(spec.columns, header, good, numbers))
+                good, numbers = [], []
+            continue
+        if n == 0:
+            blank += 1
+            continue
+        raw = lines.text(first, last)
+        if bad_lines and _touches(bad_lines, first, last):
+            rejects.append(Reject(record_no, UNDECODABLE, "line holds bytes that could not be decoded", raw))
+        elif n > width:
+            rejects.append(Reject(record_no, TOO_MANY, f"expected {width} fields, found {n}", raw))
+        else:
+            msg = f"expected {width} fields, found {n}"
+            if last >= _count_lines(lines) and not ends_with_newline:
+                msg += " (last line has no line end: truncated file?)"
+            rejects.append(Reject(record_no, TOO_FEW, msg, raw))
+    tables.append(build_table(spec.columns, header, good, numbers))
+    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    return ParsedFile(table=table, rejects=rejects, blank_rows=blank)
+
+
+def _touches(bad_lines: set[int], first: int, last: int) -> bool:
+    return any(n in bad_lines for n in range(first, last + 1))
+
+
+def _count_lines(lines: _LineIndex) -> int:
+    lines.text(1, 1)
+    assert lines.starts is not None
+    return len(lines.starts)
