@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date
 
 from dagster import MonthlyPartitionsDefinition
 
 PERIOD_FORMAT = "%Y-%m"
+_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 # The platform's first possible delivery month (pilot start, 2014); data before it is not partitioned.
-monthly_partitions = MonthlyPartitionsDefinition(start_date="2014-01-01", fmt=PERIOD_FORMAT, end_offset=1)
+monthly_partitions = MonthlyPartitionsDefinition(start_date="2014-01", fmt=PERIOD_FORMAT, end_offset=1)
 
 
 def period_end(period: str) -> date:
@@ -22,6 +24,9 @@ def period_range(spec: str) -> list[str]:
     """'2015-01:2015-03' → ['2015-01', '2015-02', '2015-03']; a single 'YYYY-MM' → [it]."""
     first, _, last = spec.partition(":")
     last = last or first
+    for p in (first, last):
+        if not _PERIOD.fullmatch(p):
+            raise ValueError(f"{p!r} is not a period YYYY-MM")
     y, m = (int(x) for x in first.split("-"))
     ly, lm = (int(x) for x in last.split("-"))
     if (ly, lm) < (y, m):

@@ -41,7 +41,7 @@ def _ingest_asset(source: str, description: str) -> AssetsDefinition:
             # The whole delivery is refused: fail this source's partition with the one-line reason; the
             # other sources' ingest steps still run.
             raise Failure(description=str(exc), allow_retries=False) from None
-        files = getattr(result, "files", []) or []
+        files = result.files
         table = [
             {
                 k: getattr(f, k, f.get(k) if isinstance(f, dict) else None)
