@@ -299,3 +299,19 @@ def test_list_periods_and_delivered_sources(tmp_path: Path) -> None:
     assert list_periods(landing) == ["2015-01", "2015-02"]
     assert delivered_sources(landing, "2015-01") == {"si_employee", "ps_hukou"}
     assert list_periods(tmp_path / "nowhere") == []
+
+
+def test_fast_and_careful_paths_split_records_identically() -> None:
+    from canbao.ingest.text_reader import _arrow_records, _read_records
+
+    spec = source_spec("si_benefit")
+    body = (
+        '1,"王 ""五""",110,201501, 1.00 ,500107\r\n2,"多\r\n行",110,201501,,500107\n3,a"b,110,201501,"",500107\n4,,,,,x'
+    )
+    fast = _arrow_records(body.encode(), spec, list(BENEFIT), ",")
+    careful = _read_records(body, spec, list(BENEFIT), ",", set(), ends_with_newline=False)
+    assert fast is not None and careful.rejects == []
+    assert fast.to_pylist() == careful.table.to_pylist()
+    assert fast.column("AAC003").to_pylist() == ['王 "五"', "多\r\n行", 'a"b', ""]
+    assert fast.column("AAE019").to_pylist() == [" 1.00 ", "", "", ""]
+    assert fast.column("_row_number").to_pylist() == [1, 2, 3, 4]

@@ -1,8 +1,11 @@
 """Read a delimited text delivery (CSV / pipe TXT) into a ParsedFile.
 
-Python's C csv module splits records (quoted fields, embedded newlines, doubled quotes); records are
-turned into Arrow arrays per chunk so memory stays near the file size. Row numbers count data records
-(header excluded) from 1; a blank line keeps its number but is not loaded (`blank_rows`).
+Fast path: pyarrow's CSV reader over UTF-8 bytes (≈10x the csv module), taken only when every record
+has exactly the contract's field count and every byte decodes; then row numbers are simply 1..n.
+Otherwise the careful path: Python's C csv module, record by record, so each bad record is kept in
+`raw._ingest_rejects` with its row number and raw text. Both split records the same way (quoted fields,
+embedded newlines, doubled quotes, no trimming). Row numbers count data records (header excluded) from 1;
+a blank line keeps its number but is not loaded (`blank_rows`).
 """
 
 from __future__ import annotations
@@ -11,10 +14,13 @@ import csv
 import io
 import re
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from canbao.contract import SourceSpec
-from canbao.ingest.decoding import Undecodable, decode_delivery
+from canbao.ingest.decoding import BOM, GBK_NAMES, Undecodable, decode_delivery
 from canbao.ingest.header import check_header
 from canbao.ingest.parsed import TOO_FEW, TOO_MANY, UNDECODABLE, FileProblem, ParsedFile, Reject, build_table
 
@@ -47,10 +53,73 @@ class _LineIndex:
         return raw.rstrip("\r\n")
 
 
+def _arrow_records(body: bytes | pa.Buffer, spec: SourceSpec, header: list[str], delimiter: str) -> pa.Table | None:
+    """All records via pyarrow, or None when any record is off (wrong field count, blank, bad UTF-8)."""
+    width = len(header)
+    if len(body) == 0:
+        return build_table(spec.columns, header, [], [])
+    names = [f"f{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(body) if isinstance(body, bytes) else body,
+            read_options=pacsv.ReadOptions(column_names=names, block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=lambda _row: "error",
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+        return None
+    # pyarrow turns a blank line into a row of empty strings: let the careful path count it as blank.
+    all_empty = None
+    for column in table.columns:
+        empty = pc.equal(pc.binary_length(column), 0)
+        all_empty = empty if all_empty is None else pc.and_(all_empty, empty)
+    if all_empty is not None and pc.any(all_empty).as_py():
+        return None
+    position = {name: i for i, name in enumerate(header)}
+    table = table.select([names[position[c]] for c in spec.columns]).rename_columns(list(spec.columns))
+    numbers = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int32))
+    return table.append_column("_row_number", numbers)
+
+
+def _fast_utf8(data: bytes, spec: SourceSpec) -> ParsedFile | None:
+    """A declared-UTF-8 file read without decoding it in Python; None = take the careful path."""
+    start = len(BOM) if data.startswith(BOM) else 0
+    newline = data.find(b"\n", start)
+    end = len(data) if newline < 0 else newline
+    try:
+        header_line = data[start:end].decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    if not header_line.strip():
+        return None
+    fields = next(csv.reader([header_line], delimiter=spec.delimiter), [])
+    header, order_warning = check_header(fields, spec.columns, spec.delimiter, header_line)
+    body = pa.py_buffer(data).slice(end + 1) if newline >= 0 else b""
+    table = _arrow_records(body, spec, header, spec.delimiter)
+    if table is None:
+        return None
+    encoding = "utf-8-sig" if start else "utf-8"
+    return ParsedFile(table=table, encoding=encoding, warnings=[order_warning] if order_warning else [])
+
+
 def read_text(data: bytes, spec: SourceSpec) -> ParsedFile:
     """Decode, check the header, split records; whole-file problems raise FileProblem."""
     if not data:
         raise FileProblem(None, "file is empty (0 bytes)")
+    if spec.encoding not in GBK_NAMES:
+        parsed = _fast_utf8(data, spec)
+        if parsed is not None:
+            return parsed
     try:
         decoded = decode_delivery(data, spec.encoding)
     except Undecodable as err:
@@ -64,6 +133,9 @@ def read_text(data: bytes, spec: SourceSpec) -> ParsedFile:
     fields = next(csv.reader([header_line], delimiter=delimiter), [])
     header, order_warning = check_header(fields, spec.columns, delimiter, header_line)
     warnings = [w for w in (decoded.warning, order_warning) if w]
+    table = None if decoded.bad_lines else _arrow_records(body.encode("utf-8"), spec, header, delimiter)
+    if table is not None:
+        return ParsedFile(table=table, encoding=decoded.encoding, warnings=warnings)
     # Physical line numbers in the body are file lines - 1 (line 1 is the header).
     bad_body_lines = {n - 1 for n in decoded.bad_lines}
     ends_with_newline = decoded.text.endswith(("\n", "\r"))
