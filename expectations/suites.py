@@ -536,7 +536,12 @@ _MARTS = [
         [
             nonempty(),
             code("source_domain", "source", SOURCES),
-            Check("record_key_unique", "unique", columns=("record_key",), why="a row is quarantined once"),
+            Check(
+                "row_unique",
+                "unique",
+                columns=("source", "file_name", "row_number"),
+                why="a delivered row is quarantined once",
+            ),
             Check("has_reason", "expr", sql="len(reasons) > 0", why="every quarantined row says why"),
         ],
     ),
@@ -545,7 +550,9 @@ _MARTS = [
         [
             nonempty(),
             code("source_domain", "source", SOURCES),
-            Check("source_unique", "unique", columns=("source",), why="one line per source and period"),
+            Check(
+                "file_unique", "unique", columns=("source", "file_name"), why="one line per delivered file"
+            ),
             Check(
                 "rows_add_up",
                 "expr",
@@ -556,7 +563,6 @@ _MARTS = [
                 "quarantine_share",
                 "expr",
                 sql="rows_quarantined <= 0.05 * greatest(rows_loaded, 1)",
-                mostly=1.0,
                 blocking=False,
                 why="a real registry quarantines a few %; more needs a look",
             ),
@@ -573,7 +579,7 @@ _MARTS = [
             Check(
                 "record_unique",
                 "unique",
-                columns=("source", "period", "file", "row_number"),
+                columns=("source", "file_name", "row_number"),
                 why="a record links to exactly one identifier",
             ),
             code("source_domain", "source", SOURCES),
@@ -613,6 +619,19 @@ _MARTS = [
                 why="one status per person, scheme group and period",
             ),
             code("scheme_group_domain", "scheme_group", SCHEME_GROUPS, why="the five groups of the contract"),
+            code(
+                "status_domain",
+                "status",
+                ("not_required", "insured", "lapsed", "never"),
+                why="ledger statuses",
+            ),
+            Check(
+                "district_code_current",
+                "in_set",
+                "district_code",
+                values=current_district_codes(),
+                why="every output reports the 38 current codes",
+            ),
             Check(
                 "status_partition",
                 "expr",
@@ -632,13 +651,32 @@ _MARTS = [
         [
             nonempty(),
             code("scheme_group_domain", "scheme_group", SCHEME_GROUPS, why="the five groups of the contract"),
-            *district_checks(required=1.0),
-            Check("township_code_9_digits", "regex", "township_code", pattern=r"\d{9}", why="GB/T 10114"),
+            code("level_domain", "level", ("city", "district", "township"), why="aggregation levels"),
             Check(
-                "cell_unique",
-                "unique",
-                columns=("scheme_group", "district_code", "township_code"),
-                why="one row per period, group and area",
+                "district_code_present",
+                "not_null",
+                "district_code",
+                where="level <> 'city'",
+                why="district and township rows name their district",
+            ),
+            Check(
+                "district_code_current",
+                "in_set",
+                "district_code",
+                values=current_district_codes(),
+                why="every mart district is one of the 38 current codes",
+            ),
+            Check(
+                "township_code_9_digits",
+                "regex",
+                "township_code",
+                pattern=r"\d{9}",
+                mostly=0.99,
+                blocking=False,
+                why="GB/T 10114; unmapped townships may aggregate under a placeholder",
+            ),
+            Check(
+                "cell_unique", "unique", columns=("coverage_id",), why="one row per period, group and area"
             ),
             Check(
                 "insured_within_should",
@@ -659,11 +697,20 @@ _MARTS = [
         "survey_worklist",
         [
             nonempty(),
-            *township_checks(exists_mostly=1.0),
+            Check("item_unique", "unique", columns=("worklist_item_id",), why="one visit per household item"),
+            *township_checks(exists_mostly=0.99),
             Check(
-                "household_address_present",
+                "district_code_current",
+                "in_set",
+                "district_code",
+                values=current_district_codes(),
+                why="every mart district is one of the 38 current codes",
+            ),
+            Check("has_reason", "expr", sql="len(reasons) > 0", why="a visit says why"),
+            Check(
+                "address_present",
                 "not_null",
-                "household_address",
+                "address",
                 mostly=0.98,
                 blocking=False,
                 why="surveyors need an address; a few % come without",
@@ -674,7 +721,17 @@ _MARTS = [
         "findings",
         [
             nonempty(),
+            Check("finding_id_unique", "unique", columns=("finding_id",), why="finding key"),
             Check("finding_type_present", "not_null", "finding_type", why="a finding says what it is"),
+            Check("department_present", "not_null", "department", why="every finding is routed"),
+            Check(
+                "district_code_current",
+                "in_set",
+                "district_code",
+                values=current_district_codes(),
+                blocking=False,
+                why="routing is per district",
+            ),
             Check(
                 "identifier_present",
                 "not_null",

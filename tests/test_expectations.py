@@ -161,3 +161,23 @@ def test_results_summary_and_docs(warehouse: Path, tmp_path: Path) -> None:
     index = tmp_path / "reports" / "data_docs" / "index.html"
     html = index.read_text(encoding="utf-8")
     assert SUITE in html and "stg_ca_divisions__townships" in html
+
+
+def test_coverage_mart(tmp_path: Path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA marts")
+    con.execute(
+        """CREATE TABLE marts.coverage AS SELECT * FROM (VALUES
+        ('2015-03', 'city', 'pension', NULL, NULL, '1', 100, 90, 0.9, 0.95, 5, FALSE),
+        ('2015-03', 'district', 'pension', '500107', NULL, '2', 60, 55, 55 / 60, 0.95, 2, TRUE),
+        ('2015-03', 'district', 'pension', '500234', NULL, '3', 40, 35, 0.5, 0.95, 3, FALSE))
+        AS t(period, level, scheme_group, district_code, township_code, coverage_id, should, insured, rate,
+             target, gap, is_pilot)"""
+    )
+    con.close()
+    result = _run(path, tmp_path, "2015-03", suite="mart_coverage")
+    failed = {f["expectation"]: f for f in result.failures}
+    assert result.blocking and set(failed) == {"district_code_current", "rate_is_ratio"}
+    assert failed["district_code_current"]["examples"] == ["500234"]  # 开县's pre-2016 code
+    assert failed["rate_is_ratio"]["unexpected_count"] == 1
