@@ -1,0 +1,147 @@
+"""The person-linkage model, defined once in Python and rendered per SQL dialect by Splink.
+
+Everything here is dialect-neutral (Splink's level creators and plain substr/=/AND SQL), so the same
+definition renders for DuckDB now and Spark later; trained parameters live apart (linkage/parameters.py).
+"""
+
+from __future__ import annotations
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+
+UNIQUE_ID = "distinct_id"
+
+
+def _id_comparison() -> cl.CustomComparison:
+    # A mistyped digit or an adjacent transposition always breaks the ISO 7064 check character, while twins
+    # (consecutive sequence numbers) differ in >= 2 characters: so one edit / one transposition is strong
+    # evidence of the same person, and two valid numbers with the same birth part are siblings/twins or a
+    # re-issued number -- the model learns how much that is worth.
+    return cl.CustomComparison(
+        output_column_name="id_number",
+        comparison_description="standardised 18-character ID number",
+        comparison_levels=[
+            cll.NullLevel("id_number"),
+            cll.ExactMatchLevel("id_number"),
+            cll.LevenshteinLevel("id_number", 1).configure(label_for_charts="one character edited"),
+            cll.DamerauLevenshteinLevel("id_number", 1).configure(label_for_charts="two digits transposed"),
+            cll.CustomLevel(
+                "id_is_valid_l AND id_is_valid_r AND substr(id_number_l, 7, 8) = substr(id_number_r, 7, 8)",
+                label_for_charts="two valid numbers, same birth date part",
+            ),
+            cll.CustomLevel(
+                "id_is_valid_l AND id_is_valid_r", label_for_charts="two valid numbers, different"
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _name_comparison() -> cl.CustomComparison:
+    # Jaro-Winkler is coarse on 2-3 character names (STACK.md): exact (term-frequency adjusted), same
+    # reading (homophone entry errors), one character off.
+    return cl.CustomComparison(
+        output_column_name="name",
+        comparison_description="full name",
+        comparison_levels=[
+            cll.NullLevel("name"),
+            cll.ExactMatchLevel("name", term_frequency_adjustments=True),
+            cll.ExactMatchLevel("name_pinyin").configure(label_for_charts="same pinyin"),
+            cll.LevenshteinLevel("name", 1).configure(label_for_charts="one character different"),
+            cll.ExactMatchLevel("given_name").configure(label_for_charts="same given name"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _dob_comparison() -> cl.CustomComparison:
+    # dob is ISO text 'YYYY-MM-DD': substr works in every dialect.
+    y = "substr(dob_{s}, 1, 4)"
+    m = "substr(dob_{s}, 6, 2)"
+    d = "substr(dob_{s}, 9, 2)"
+
+    def eq(a: str, b: str) -> str:
+        return f"{a.format(s='l')} = {b.format(s='r')}"
+
+    return cl.CustomComparison(
+        output_column_name="dob",
+        comparison_description="birth date (stated, else resolved)",
+        comparison_levels=[
+            cll.NullLevel("dob"),
+            cll.ExactMatchLevel("dob"),
+            cll.CustomLevel(
+                f"{eq(y, y)} AND {eq(m, d)} AND {eq(d, m)}", label_for_charts="day and month swapped"
+            ),
+            cll.CustomLevel(
+                f"({eq(y, y)} AND {eq(m, m)}) OR ({eq(y, y)} AND {eq(d, d)}) OR ({eq(m, m)} AND {eq(d, d)})",
+                label_for_charts="one of year/month/day different",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _area_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="area",
+        comparison_description="township, else district (current codes)",
+        comparison_levels=[
+            cll.NullLevel("district_code"),
+            cll.ExactMatchLevel("township_code").configure(label_for_charts="same township"),
+            cll.ExactMatchLevel("district_code").configure(label_for_charts="same district"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def comparisons() -> list[cl.ComparisonCreator]:
+    return [
+        _id_comparison(),
+        _name_comparison(),
+        _dob_comparison(),
+        cl.ExactMatch("gender"),
+        _area_comparison(),
+        cl.ExactMatch("phone"),
+    ]
+
+
+def prediction_blocking_rules() -> list[BlockingRuleCreator]:
+    """Candidate pairs: exact identifiers, then name/date/place/household keys, then ID pieces for typos."""
+    return [
+        block_on("id_number"),
+        block_on("dob", "name_pinyin"),
+        block_on("name", "district_code"),
+        block_on("phone"),
+        block_on("household_no", "given_name"),
+        block_on("id_head"),
+        block_on("id_tail"),
+        block_on("id_core"),
+    ]
+
+
+def training_blocking_rules() -> list[BlockingRuleCreator]:
+    """EM sessions: each fixes some comparisons and trains the others."""
+    return [
+        block_on("id_number"),
+        block_on("dob", "name_pinyin"),
+        block_on("phone"),
+    ]
+
+
+def deterministic_rules() -> list[BlockingRuleCreator]:
+    """Near-certain matches, used to estimate the prior (lambda)."""
+    return [block_on("id_number", "name"), block_on("name", "dob", "district_code")]
+
+
+def settings_creator() -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name=UNIQUE_ID,
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=prediction_blocking_rules(),
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+        additional_columns_to_retain=["n_rows"],
+    )
