@@ -310,8 +310,31 @@ def test_fast_and_careful_paths_split_records_identically() -> None:
     )
     fast = _arrow_records(body.encode(), spec, list(BENEFIT), ",")
     careful = _read_records(body, spec, list(BENEFIT), ",", set(), ends_with_newline=False)
-    assert fast is not None and careful.rejects == []
-    assert fast.to_pylist() == careful.table.to_pylist()
+    assert fast is not None and careful.rejects == fast.rejects == []
+    assert fast.table.to_pylist() == careful.table.to_pylist()
+    fast = fast.table
     assert fast.column("AAC003").to_pylist() == ['王 "五"', "多\r\n行", 'a"b', ""]
     assert fast.column("AAE019").to_pylist() == [" 1.00 ", "", "", ""]
     assert fast.column("_row_number").to_pylist() == [1, 2, 3, 4]
+
+
+def test_fast_and_careful_paths_reject_and_number_identically() -> None:
+    from canbao.ingest.text_reader import _arrow_records, _read_records
+
+    spec = source_spec("si_benefit")
+    body = (
+        '1,a,110,201501,1.00,500107\n\n,,,,,\n2,"x\ny",110,201501,1.00,500107,extra\n'
+        "3,b,110\n4,c,110,201501,1.00,500107\n5,d"
+    )
+    fast = _arrow_records(body.encode(), spec, list(BENEFIT), ",")
+    careful = _read_records(body, spec, list(BENEFIT), ",", set(), ends_with_newline=False)
+    assert fast is not None
+    for parsed in (fast, careful):
+        assert parsed.table.column("_row_number").to_pylist() == [1, 6]
+        assert parsed.table.column("AAC003").to_pylist() == ["a", "c"]
+        assert parsed.blank_rows == 2
+        assert [(r.row_number, r.reason, r.message, r.raw_line) for r in parsed.rejects] == [
+            (4, "too_many_fields", "expected 6 fields, found 7", '2,"x\ny",110,201501,1.00,500107,extra'),
+            (5, "too_few_fields", "expected 6 fields, found 3", "3,b,110"),
+            (7, "too_few_fields", "expected 6 fields, found 2 (last line has no line end: truncated file?)", "5,d"),
+        ]

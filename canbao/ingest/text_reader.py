@@ -53,21 +53,28 @@ class _LineIndex:
         return raw.rstrip("\r\n")
 
 
-def _arrow_records(body: bytes | pa.Buffer, spec: SourceSpec, header: list[str], delimiter: str) -> pa.Table | None:
-    """All records via pyarrow, or None when any record is off (wrong field count, blank, bad UTF-8)."""
+def _arrow_records(body: bytes | pa.Buffer, spec: SourceSpec, header: list[str], delimiter: str) -> ParsedFile | None:
+    """Records via pyarrow; None when pyarrow cannot split the file (bad UTF-8, quote never closed).
+
+    Records of the wrong width go to rejects through pyarrow's invalid-row handler; single-threaded
+    parsing makes it report each record's ordinal, so the valid rows' numbers are the remaining ordinals.
+    """
     width = len(header)
     if len(body) == 0:
-        return build_table(spec.columns, header, [], [])
+        return ParsedFile(table=build_table(spec.columns, header, [], []))
     names = [f"f{i}" for i in range(width)]
+    invalid: list[tuple[int, int, str]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
     try:
         table = pacsv.read_csv(
             pa.py_buffer(body) if isinstance(body, bytes) else body,
-            read_options=pacsv.ReadOptions(column_names=names, block_size=16 << 20),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=16 << 20, use_threads=False),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-                invalid_row_handler=lambda _row: "error",
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
@@ -78,17 +85,41 @@ def _arrow_records(body: bytes | pa.Buffer, spec: SourceSpec, header: list[str],
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
         return None
-    # pyarrow turns a blank line into a row of empty strings: let the careful path count it as blank.
-    all_empty = None
-    for column in table.columns:
-        empty = pc.equal(pc.binary_length(column), 0)
-        all_empty = empty if all_empty is None else pc.and_(all_empty, empty)
-    if all_empty is not None and pc.any(all_empty).as_py():
+    if any(number is None for number, _, _ in invalid):
         return None
+    total = table.num_rows + len(invalid)
+    keep = np.ones(total + 1, dtype=bool)
+    keep[0] = False
+    keep[[number for number, _, _ in invalid]] = False
+    numbers = pa.array(np.flatnonzero(keep).astype(np.int32))
     position = {name: i for i, name in enumerate(header)}
     table = table.select([names[position[c]] for c in spec.columns]).rename_columns(list(spec.columns))
-    numbers = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int32))
-    return table.append_column("_row_number", numbers)
+    table = table.append_column("_row_number", numbers)
+    # A blank line (pyarrow: a row of empty strings) keeps its number but is not loaded, as in Excel.
+    blank_mask = None
+    for column in table.columns[:-1]:
+        empty = pc.equal(pc.binary_length(column), 0)
+        blank_mask = empty if blank_mask is None else pc.and_(blank_mask, empty)
+    blank = int(pc.sum(blank_mask).as_py() or 0) if blank_mask is not None else 0
+    if blank:
+        table = table.filter(pc.invert(blank_mask))
+    truncated = not _ends_with_newline(body)
+    rejects = [_field_count_reject(n, width, actual, text, truncated and n == total) for n, actual, text in invalid]
+    return ParsedFile(table=table, rejects=rejects, blank_rows=blank)
+
+
+def _ends_with_newline(body: bytes | pa.Buffer) -> bool:
+    last = bytes(body[-1:]) if isinstance(body, bytes) else body.slice(len(body) - 1).to_pybytes()
+    return last in (b"\n", b"\r")
+
+
+def _field_count_reject(number: int, width: int, found: int, raw: str, last_unterminated: bool) -> Reject:
+    msg = f"expected {width} fields, found {found}"
+    if found > width:
+        return Reject(number, TOO_MANY, msg, raw.rstrip("\r\n"))
+    if last_unterminated:
+        msg += " (last line has no line end: truncated file?)"
+    return Reject(number, TOO_FEW, msg, raw.rstrip("\r\n"))
 
 
 def _fast_utf8(data: bytes, spec: SourceSpec) -> ParsedFile | None:
@@ -105,11 +136,11 @@ def _fast_utf8(data: bytes, spec: SourceSpec) -> ParsedFile | None:
     fields = next(csv.reader([header_line], delimiter=spec.delimiter), [])
     header, order_warning = check_header(fields, spec.columns, spec.delimiter, header_line)
     body = pa.py_buffer(data).slice(end + 1) if newline >= 0 else b""
-    table = _arrow_records(body, spec, header, spec.delimiter)
-    if table is None:
-        return None
-    encoding = "utf-8-sig" if start else "utf-8"
-    return ParsedFile(table=table, encoding=encoding, warnings=[order_warning] if order_warning else [])
+    parsed = _arrow_records(body, spec, header, spec.delimiter)
+    if parsed is not None:
+        parsed.encoding = "utf-8-sig" if start else "utf-8"
+        parsed.warnings = [order_warning] if order_warning else []
+    return parsed
 
 
 def read_text(data: bytes, spec: SourceSpec) -> ParsedFile:
@@ -133,13 +164,13 @@ def read_text(data: bytes, spec: SourceSpec) -> ParsedFile:
     fields = next(csv.reader([header_line], delimiter=delimiter), [])
     header, order_warning = check_header(fields, spec.columns, delimiter, header_line)
     warnings = [w for w in (decoded.warning, order_warning) if w]
-    table = None if decoded.bad_lines else _arrow_records(body.encode("utf-8"), spec, header, delimiter)
-    if table is not None:
-        return ParsedFile(table=table, encoding=decoded.encoding, warnings=warnings)
-    # Physical line numbers in the body are file lines - 1 (line 1 is the header).
-    bad_body_lines = {n - 1 for n in decoded.bad_lines}
-    ends_with_newline = decoded.text.endswith(("\n", "\r"))
-    parsed = _read_records(body, spec, header, delimiter, bad_body_lines, ends_with_newline)
+    # Undecodable lines are physical lines: only the careful path maps them to records.
+    parsed = None if decoded.bad_lines else _arrow_records(body.encode("utf-8"), spec, header, delimiter)
+    if parsed is None:
+        # Physical line numbers in the body are file lines - 1 (line 1 is the header).
+        bad_body_lines = {n - 1 for n in decoded.bad_lines}
+        ends_with_newline = decoded.text.endswith(("\n", "\r"))
+        parsed = _read_records(body, spec, header, delimiter, bad_body_lines, ends_with_newline)
     parsed.encoding = decoded.encoding
     parsed.warnings = warnings
     return parsed
@@ -169,6 +200,9 @@ def _read_records(
         prev_end = last
         n = len(rec)
         if n == width and not (bad_lines and _touches(bad_lines, first, last)):
+            if not any(rec):  # every field empty: blank, as on the fast path and in Excel
+                blank += 1
+                continue
             good.append(rec)
             numbers.append(record_no)
             if len(good) >= CHUNK_ROWS:
