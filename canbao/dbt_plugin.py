@@ -1,0 +1,55 @@
+"""dbt-duckdb plugin: registers canbao's Python UDFs on every dbt connection.
+
+Enabled in dbt_project/profiles.yml (``plugins: - module: canbao.dbt_plugin``). Python UDFs cost a Python call
+per value, so models apply them to DISTINCT values and join the result back.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+from duckdb import DuckDBPyConnection
+from duckdb.sqltypes import VARCHAR
+
+from canbao import names
+
+log = logging.getLogger(__name__)
+
+
+def _nfkc(value: str) -> str:
+    return unicodedata.normalize("NFKC", value)
+
+
+def _surname(value: str) -> str | None:
+    return names.split_name(value)[0]
+
+
+def _given_name(value: str) -> str | None:
+    return names.split_name(value)[1]
+
+
+UDFS = {
+    "canbao_pinyin": names.pinyin,
+    "canbao_surname": _surname,
+    "canbao_given_name": _given_name,
+    "canbao_name": names.normalise,
+    "canbao_nfkc": _nfkc,
+}
+
+
+def register_udfs(conn: DuckDBPyConnection) -> None:
+    """Register the UDFs on a connection (also used by tests and Python steps outside dbt)."""
+    for name, fn in UDFS.items():
+        try:
+            conn.remove_function(name)
+        except Exception:  # noqa: BLE001 - not registered yet
+            pass
+        conn.create_function(name, fn, [VARCHAR], VARCHAR, side_effects=False)
+    log.debug("registered UDFs %s", sorted(UDFS))
+
+
+class Plugin(BasePlugin):
+    def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        register_udfs(conn)

@@ -1,0 +1,25 @@
+{# The run's period (YYYY-MM) and its first/last day; validated so a typo fails loudly at compile time. #}
+{% macro period() -%}
+    {%- set p = var('period') | string -%}
+    {%- if not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', p) -%}
+        {{ exceptions.raise_compiler_error("var 'period' must be YYYY-MM, got '" ~ p ~ "'") }}
+    {%- endif -%}
+    '{{ p }}'
+{%- endmacro %}
+
+{% macro period_start() -%}
+    cast({{ period() }} || '-01' as date)
+{%- endmacro %}
+
+{% macro period_end() -%}
+    last_day(cast({{ period() }} || '-01' as date))
+{%- endmacro %}
+
+{# Pre-hook for per-period incremental models: clear the period so a re-run replaces it entirely. #}
+{% macro delete_current_period() -%}
+    {%- if execute and is_incremental() -%}
+        delete from {{ this }} where period = {{ period() }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,54 @@
+{#
+  The township list in force for the run: the latest ca_divisions delivery up to the period (a period without
+  its own delivery uses the previous one). effective_code follows an abolished (撤销) township to the one that
+  absorbed it; name_stem drops the 街道/镇/乡 suffix that other sources often omit.
+#}
+{% macro period_townships() -%}
+    select
+        t.district_code,
+        t.township_code,
+        t.township_name,
+        {{ township_stem('t.township_name') }} as name_stem,
+        t.status,
+        case when t.status = '撤销' then coalesce(t.successor_code, t.township_code) else t.township_code end
+            as effective_code
+    from {{ ref('stg_ca_divisions__townships') }} as t
+    where t.period = (
+        select max(period) from {{ ref('stg_ca_divisions__townships') }} where period <= {{ period() }}
+    )
+{%- endmacro %}
+
+{% macro township_stem(expr) -%}
+    regexp_replace({{ expr }}, '(街道办事处|街道办|街道|镇|乡)$', '')
+{%- endmacro %}
+
+{#
+  CTE body mapping distinct (district_code, township_name) pairs of `relation` to a township code: exact name
+  first, then same stem; an active township wins over an abolished one. Applied to distinct pairs, then joined.
+#}
+{% macro match_township_names(relation) -%}
+    select
+        n.district_code,
+        n.township_name,
+        arg_min(t.effective_code, cast((case when t.township_name = n.township_name then 0 else 2 end)
+                 + (case when t.status = '撤销' then 1 else 0 end) as varchar) || t.township_code) as township_code,
+        arg_min(t.status = '撤销', cast((case when t.township_name = n.township_name then 0 else 2 end)
+                 + (case when t.status = '撤销' then 1 else 0 end) as varchar) || t.township_code) as is_abolished
+    from (select distinct district_code, township_name from {{ relation }} where township_name is not null) as n
+    inner join ({{ period_townships() }}) as t
+        on t.district_code = n.district_code
+        and (t.township_name = n.township_name or t.name_stem = {{ township_stem('n.township_name') }})
+    group by all
+{%- endmacro %}
+
+{# CTE body checking 9-digit township codes of `relation` (column township_code_raw, old district prefix mapped). #}
+{% macro match_township_codes(relation) -%}
+    select
+        n.township_code_raw,
+        t.effective_code as township_code,
+        t.status = '撤销' as is_abolished
+    from (select distinct township_code_raw from {{ relation }} where township_code_raw is not null) as n
+    left join {{ ref('district_code_map') }} as dm on dm.old_code = left(n.township_code_raw, 6)
+    inner join ({{ period_townships() }}) as t
+        on t.township_code = coalesce(dm.district_code, left(n.township_code_raw, 6)) || substr(n.township_code_raw, 7)
+{%- endmacro %}

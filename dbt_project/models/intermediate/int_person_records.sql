@@ -1,0 +1,91 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='period',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_current_period() }}",
+) }}
+{#
+  个人记录（联接输入）: one row per person-bearing staged row of the period, in one shape for linkage.
+  Births: the newborn is the person (no ID yet), the mother's ID goes to mother_id_number.
+  Resolved birth date/gender: a valid ID's, else the stated one, else what an invalid ID still says.
+#}
+{%- set person_sources = {
+    'stg_si_employee__enrollments': {'birth': 'birth_date', 'gender': 'gender', 'township': 'null', 'phone': 'phone',
+                                     'address': 'address'},
+    'stg_si_resident__enrollments': {'birth': 'birth_date', 'gender': 'gender', 'township': 'township_code',
+                                     'phone': 'phone', 'address': 'address'},
+    'stg_si_benefit__payments': {},
+    'stg_ps_hukou__residents': {'birth': 'birth_date', 'gender': 'gender', 'township': 'township_code',
+                                'address': 'address', 'household': 'household_no'},
+    'stg_ps_residence__permits': {'birth': 'birth_date', 'gender': 'gender', 'township': 'township_code',
+                                  'phone': 'phone', 'address': 'address'},
+    'stg_hfp_vital__events': {'birth': 'birth_date', 'gender': 'gender', 'mother': 'mother_id_number'},
+    'stg_ca_death__records': {'gender': 'gender'},
+    'stg_ca_assistance__recipients': {'township': 'township_code'},
+    'stg_tax_withholding__withholdings': {'district': 'null'},
+    'stg_survey_returns__visits': {'birth': 'birth_date', 'gender': 'gender', 'township': 'township_code',
+                                   'phone': 'phone', 'address': 'household_address', 'district': 'left(township_code, 6)'},
+} -%}
+with records as (
+    {%- for model, c in person_sources.items() %}
+    select
+        record_key, source, period, file_name, row_number,
+        id_number_raw, id_number, id_is_valid, id_was_15, id_birth_date, id_gender,
+        name_raw, name,
+        cast({{ c.get('birth', 'null') }} as date) as birth_date_stated,
+        cast({{ c.get('gender', 'null') }} as varchar) as gender_stated,
+        cast({{ c.get('district', 'district_code') }} as varchar) as district_code,
+        cast({{ c.get('township', 'null') }} as varchar) as township_code,
+        cast({{ c.get('phone', 'null') }} as varchar) as phone,
+        cast({{ c.get('address', 'null') }} as varchar) as address,
+        cast({{ c.get('household', 'null') }} as varchar) as household_no,
+        cast({{ c.get('mother', 'null') }} as varchar) as mother_id_number,
+        data_issues
+    from {{ ref(model) }}
+    where period = {{ period() }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+),
+
+-- Python UDFs (plugin canbao.dbt_plugin) run once per distinct name, not once per row.
+names as (
+    select
+        name,
+        canbao_name(name) as name_std,
+        canbao_pinyin(name) as name_pinyin,
+        canbao_surname(name) as surname,
+        canbao_given_name(name) as given_name
+    from (select distinct name from records where name is not null)
+)
+
+select
+    r.record_key,
+    r.source,
+    r.period,
+    r.file_name,
+    r.row_number,
+    r.id_number_raw,
+    r.id_number,
+    r.id_is_valid,
+    r.id_was_15,
+    r.id_birth_date,
+    r.id_gender,
+    r.name_raw,
+    n.name_std as name,
+    n.name_pinyin,
+    n.surname,
+    n.given_name,
+    coalesce(case when r.id_is_valid then r.id_birth_date end, r.birth_date_stated, r.id_birth_date) as birth_date,
+    r.birth_date_stated,
+    coalesce(case when r.id_is_valid then r.id_gender end, nullif(r.gender_stated, '9'), r.id_gender,
+             r.gender_stated) as gender,
+    r.district_code,
+    r.township_code,
+    r.phone,
+    r.address,
+    r.household_no,
+    r.mother_id_number,
+    r.data_issues
+from records as r
+left join names as n on n.name = r.name
