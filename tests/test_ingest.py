@@ -338,3 +338,34 @@ def test_fast_and_careful_paths_reject_and_number_identically() -> None:
             (5, "too_few_fields", "expected 6 fields, found 3", "3,b,110"),
             (7, "too_few_fields", "expected 6 fields, found 2 (last line has no line end: truncated file?)", "5,d"),
         ]
+
+
+def test_gbk_file_with_one_bad_byte_sequence(dirs: tuple[Path, Path]) -> None:
+    wh, landing = dirs
+    data = csv_text(TAX, []).replace(",", "|").encode("gbk")
+    good = "91500107MA5U123456|重庆某某公司|201501|居民身份证|500107199001010011|张三|5000.00\n".encode("gbk")
+    bad = "91500107MA5U123456|".encode("gbk") + b"\x81\x20" + "|201501|居民身份证|x|李四|1.00\n".encode("gbk")
+    deliver(landing, "tax_withholding", "t.txt", data + good + bad + good)
+    result = ingest_source_period(wh, landing, "tax_withholding", P)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 2, 1)
+    assert query(wh, "SELECT row_number, reason, raw_line FROM raw._ingest_rejects") == [
+        (2, "undecodable_bytes", "91500107MA5U123456|\ufffd |201501|居民身份证|x|李四|1.00")
+    ]
+
+
+def test_failed_write_leaves_the_earlier_delivery_intact(dirs: tuple[Path, Path], monkeypatch) -> None:
+    from canbao.ingest import warehouse
+
+    wh, landing = dirs
+    path = deliver(landing, "si_benefit", "b.csv", csv_text(BENEFIT, [benefit_row()]))
+    ingest_source_period(wh, landing, "si_benefit", P)
+    path.write_text(csv_text(BENEFIT, [benefit_row(amount="9.99"), benefit_row(amount="8.88")]))
+
+    def boom(*_args: object) -> None:
+        raise RuntimeError("killed mid-write")
+
+    monkeypatch.setattr(warehouse, "_insert_deliveries", boom)
+    with pytest.raises(RuntimeError, match="killed mid-write"):
+        ingest_source_period(wh, landing, "si_benefit", P)
+    assert query(wh, "SELECT AAE019 FROM raw.si_benefit") == [("1850.00",)]
+    assert query(wh, "SELECT file, rows_loaded, status FROM raw._deliveries") == [("b.csv", 1, "loaded")]
