@@ -34,7 +34,7 @@ defs = Definitions(
     sensors=[deliveries_complete_sensor],
     resources={
         "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.project_dir)),
-        "warehouse": warehouse_resource(settings),
+        "warehouse": warehouse_resource(),
     },
     loggers={"console": colored_console_logger, "progress": progress_logger},
     # On 2 cores a process per step is ~10x slower than running the steps in-process (STACK.md).

@@ -19,24 +19,33 @@ class WarehouseResource(ConfigurableResource):
     every step that writes belongs to the `warehouse` concurrency pool (limit 1).
     """
 
-    path: str
-    memory_limit: str = "8GB"
-    temp_directory: str = ""
+    # Empty = resolve from the environment at run time, so one loaded code location follows `canbao run
+    # --home` (the CLI exports the settings before each run) instead of freezing the path at import.
+    path: str = ""
+    memory_limit: str = ""
+
+    def settings(self) -> Settings:
+        return Settings.from_env()
+
+    @property
+    def file(self) -> Path:
+        return Path(self.path) if self.path else self.settings().warehouse
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path, read_only=read_only)
+        settings = self.settings()
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.file), read_only=read_only)
         try:
-            con.execute(f"SET memory_limit='{self.memory_limit}'")
-            if self.temp_directory:
-                con.execute(f"SET temp_directory='{self.temp_directory}'")
+            con.execute(f"SET memory_limit='{self.memory_limit or settings.memory_limit}'")
+            settings.tmp.mkdir(parents=True, exist_ok=True)
+            con.execute(f"SET temp_directory='{settings.tmp}'")
             yield con
         finally:
             con.close()
 
     def table_exists(self, schema: str, table: str) -> bool:
-        if not Path(self.path).exists():
+        if not self.file.exists():
             return False
         with self.connect(read_only=True) as con:
             row = con.execute(
@@ -46,7 +55,5 @@ class WarehouseResource(ConfigurableResource):
         return bool(row and row[0])
 
 
-def warehouse_resource(settings: Settings) -> WarehouseResource:
-    return WarehouseResource(
-        path=str(settings.warehouse), memory_limit=settings.memory_limit, temp_directory=str(settings.tmp)
-    )
+def warehouse_resource() -> WarehouseResource:
+    return WarehouseResource()
