@@ -17,9 +17,12 @@ from linkage.settings import settings_creator
 logger = logging.getLogger(__name__)
 
 FORMAT = "canbao-linkage-parameters/1"
-# A level never observed in training has no estimate; Splink would silently keep a default. Use a small
-# explicit probability instead (visible in the JSON, flagged as untrained).
-UNTRAINED_FLOOR = 1e-6
+# A level never observed in training has no estimate (Splink would silently keep a default): use explicit
+# floors instead, flagged as untrained in the JSON. m is also floored for trained levels: EM drives m of a
+# level it never saw among matches to ~1e-12 (-40 bits), which would veto a match on one field alone in a city
+# with a different error mix.
+M_FLOOR = 1e-4
+U_FLOOR = 1e-6
 
 
 def extract_parameters(splink_model: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
@@ -31,14 +34,18 @@ def extract_parameters(splink_model: dict[str, Any], meta: dict[str, Any]) -> di
             if level.get("is_null_level"):
                 continue
             m, u = level.get("m_probability"), level.get("u_probability")
-            entry = {"label": level["label_for_charts"], "m": m, "u": u}
             untrained = [k for k, v in (("m", m), ("u", u)) if v is None]
-            for key in untrained:
-                entry[key] = UNTRAINED_FLOOR
-                logger.warning("%s / %s: %s not trained, using %g", comparison["output_column_name"],
-                               level["label_for_charts"], key, UNTRAINED_FLOOR)
+            if m is None and u is None:
+                m = u = M_FLOOR  # no evidence either way: weight 0
+            else:
+                m = M_FLOOR if m is None else max(m, M_FLOOR)
+                u = U_FLOOR if u is None else max(u, U_FLOOR)
+            entry: dict[str, Any] = {"label": level["label_for_charts"], "m": m, "u": u}
             if untrained:
                 entry["untrained"] = untrained
+                logger.warning(
+                    "%s / %s: %s not trained", comparison["output_column_name"], level["label_for_charts"], untrained
+                )
             levels.append(entry)
         comparisons[comparison["output_column_name"]] = levels
     return {
