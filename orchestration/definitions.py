@@ -6,7 +6,7 @@ from dagster import Definitions, colored_console_logger, in_process_executor
 from dagster_dbt import DbtCliResource
 
 from orchestration.defs.dbt.assets import dbt_marts, dbt_staging
-from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.dbt.project import dbt_executable, dbt_project
 from orchestration.defs.ingest.assets import build_ingest_assets
 from orchestration.defs.linkage.assets import linkage_evaluation, person_linkage
 from orchestration.defs.publish.assets import publish_assets
@@ -33,7 +33,9 @@ defs = Definitions(
     schedules=[monthly_schedule],
     sensors=[deliveries_complete_sensor],
     resources={
-        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.project_dir)),
+        "dbt": DbtCliResource(
+            project_dir=dbt_project, profiles_dir=str(dbt_project.project_dir), dbt_executable=dbt_executable()
+        ),
         "warehouse": warehouse_resource(),
     },
     loggers={"console": colored_console_logger, "progress": progress_logger},

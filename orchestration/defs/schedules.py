@@ -1,7 +1,5 @@
 """The monthly job, its schedule, and the sensor that starts a period once its deliveries are complete."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 from dagster import (
@@ -45,9 +43,7 @@ def required_sources() -> list[str]:
 
 
 def _has_files(folder: Path) -> bool:
-    return folder.is_dir() and any(
-        p.is_file() and not p.name.startswith((".", "~$")) for p in folder.iterdir()
-    )
+    return folder.is_dir() and any(p.is_file() and not p.name.startswith((".", "~$")) for p in folder.iterdir())
 
 
 def complete_periods(landing: Path) -> list[str]:
@@ -77,7 +73,5 @@ def deliveries_complete_sensor(context: SensorEvaluationContext):
         yield SkipReason("no newly completed delivery period in landing/")
         return
     for period in new:  # oldest first: periods must be processed in order (identifiers build on the last one)
-        yield RunRequest(
-            run_key=f"period-{period}", partition_key=period, tags={"canbao/trigger": "deliveries"}
-        )
+        yield RunRequest(run_key=f"period-{period}", partition_key=period, tags={"canbao/trigger": "deliveries"})
     context.update_cursor(",".join(sorted(done | set(new))))

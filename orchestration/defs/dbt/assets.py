@@ -4,8 +4,6 @@
 that needs identifiers. Each run passes the partition as the dbt var `period`.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -42,15 +40,13 @@ def _row_counts(warehouse: WarehouseResource, relations: list[tuple[str, str]], 
                 continue
             where = " where period = ?" if "period" in cols else ""
             params = [period] if where else []
-            counts[(schema, name)] = con.execute(
-                f'select count(*) from "{schema}"."{name}"{where}', params
-            ).fetchone()[0]
+            counts[(schema, name)] = con.execute(f'select count(*) from "{schema}"."{name}"{where}', params).fetchone()[
+                0
+            ]
     return counts
 
 
-def _run_dbt(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-) -> Iterator[Any]:
+def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     period = context.partition_key
     invocation = dbt.cli(["build", "--vars", json.dumps({"period": period})], context=context)
     held: list[Any] = []

@@ -29,9 +29,7 @@ def _manifest_is_stale(manifest: Path) -> bool:
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
-    return any(
-        p.is_file() and p.stat().st_mtime > built for g in _SOURCE_GLOBS for p in DBT_PROJECT_DIR.glob(g)
-    )
+    return any(p.is_file() and p.stat().st_mtime > built for g in _SOURCE_GLOBS for p in DBT_PROJECT_DIR.glob(g))
 
 
 def prepare_manifest(settings: Settings | None = None) -> Path:

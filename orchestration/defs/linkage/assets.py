@@ -1,7 +1,5 @@
 """Thin Dagster wrappers around linkage/: identifiers for the period's person records, and evaluation."""
 
-from __future__ import annotations
-
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
@@ -94,6 +92,4 @@ def linkage_evaluation(context: AssetExecutionContext) -> MaterializeResult:
     from linkage import evaluate_period
 
     df = evaluate_period(settings.warehouse, context.partition_key, settings.truth, context.run_id)
-    return MaterializeResult(
-        metadata={"evaluated": True, "metrics": MetadataValue.md(df.to_markdown(index=False))}
-    )
+    return MaterializeResult(metadata={"evaluated": True, "metrics": MetadataValue.md(df.to_markdown(index=False))})

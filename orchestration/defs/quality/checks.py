@@ -6,8 +6,6 @@ and the check's metadata names the expectation, the rows that failed and example
 with severity WARN and stay visible in the UI.
 """
 
-from __future__ import annotations
-
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
