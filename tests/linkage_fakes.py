@@ -22,7 +22,7 @@ def id_number(area: str, dob: date, seq: int) -> str:
     return body + CHECK[sum(int(c) * w for c, w in zip(body, WEIGHTS, strict=True)) % 11]
 
 
-def _person(rng: random.Random, pid: int, **over) -> dict:
+def _person(rng: random.Random, pid: int, prefix: str = "P", **over) -> dict:
     dob = over.pop("dob", date(1950, 1, 1) + timedelta(days=rng.randrange(60 * 365)))
     gender = over.pop("gender", rng.choice(["1", "2"]))
     seq = over.pop("seq", rng.randrange(0, 499) * 2 + (1 if gender == "1" else 0))
@@ -30,7 +30,7 @@ def _person(rng: random.Random, pid: int, **over) -> dict:
     surname = over.pop("surname", rng.choice(SURNAMES))
     given = over.pop("given", "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2]))))
     p = {
-        "person_id": f"P{pid:05d}",
+        "person_id": f"{prefix}{pid:05d}",
         "id_number": id_number(district, dob, seq),
         "surname": surname,
         "given_name": given,
@@ -39,15 +39,15 @@ def _person(rng: random.Random, pid: int, **over) -> dict:
         "district_code": district,
         "township_code": district + f"{rng.randrange(1, 6):03d}",
         "phone": f"13{rng.randrange(10**8, 10**9)}",
-        "household_no": over.pop("household_no", f"H{pid:06d}"),
+        "household_no": over.pop("household_no", f"H{prefix}{pid:06d}"),
     }
     p.update(over)
     return p
 
 
-def make_persons(n: int, seed: int = 1) -> list[dict]:
+def make_persons(n: int, seed: int = 1, prefix: str = "P") -> list[dict]:
     rng = random.Random(seed)
-    persons = [_person(rng, i) for i in range(n)]
+    persons = [_person(rng, i, prefix) for i in range(n)]
     # twins: same household, birth date, surname, consecutive sequence numbers
     for k in range(0, n // 20):
         a = persons[k]
@@ -55,6 +55,7 @@ def make_persons(n: int, seed: int = 1) -> list[dict]:
         twin = _person(
             rng,
             n + k,
+            prefix,
             dob=a["dob"],
             gender=a["gender"],
             seq=(seq + 2) % 1000,
