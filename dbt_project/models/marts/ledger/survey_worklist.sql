@@ -1,0 +1,58 @@
+-- 入户调查工作清单: one item per household to visit per period, per township, with its people's reasons.
+-- worklist_item_id is a hash of the household key (hukou 户号, else township + address, else the person), so
+-- the same household keeps its id across periods. priority 1 = someone never insured in pension/medical
+-- or an ID problem; 2 = someone lapsed or never insured in another group; 3 = other data problems only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='period',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_current_period() }}",
+    tags=['post_linkage'],
+) }}
+
+with persons as (
+    select * from {{ ref('restricted_worklist_persons') }} where period = {{ period() }}
+),
+
+items as (
+    select
+        worklist_item_id,
+        any_value(household_key) as household_key,
+        mode(district_code) as district_code,
+        mode(township_code) as township_code,
+        mode(address) as address,
+        count(*) as person_count,
+        list_sort(list_distinct(flatten(list(reasons)))) as reasons,
+        string_agg(name || '：' || array_to_string(reasons, '、'), '；' order by identifier) as person_reasons,
+        bool_or(list_has_any(reasons, ['never_pension', 'never_medical', 'invalid_id', 'conflicting_id']))
+            as has_priority_1,
+        bool_or(list_has_any(reasons, ['lapsed_pension', 'lapsed_medical', 'never_unemployment',
+            'never_work_injury', 'never_maternity', 'lapsed_unemployment', 'lapsed_work_injury',
+            'lapsed_maternity', 'incomplete'])) as has_priority_2
+    from persons
+    group by worklist_item_id
+),
+
+earlier as (
+    {% if is_incremental() %}
+    select distinct worklist_item_id from {{ this }} where period < {{ period() }}
+    {% else %}
+    select cast(null as varchar) as worklist_item_id where false
+    {% endif %}
+)
+
+select
+    {{ period() }} as period,
+    i.worklist_item_id,
+    i.district_code,
+    i.township_code,
+    case when starts_with(i.household_key, 'H:') then substr(i.household_key, 3) end as household_no,
+    i.address,
+    case when i.has_priority_1 then 1 when i.has_priority_2 then 2 else 3 end as priority,
+    cast(i.person_count as integer) as person_count,
+    i.reasons,
+    i.person_reasons,
+    e.worklist_item_id is null as is_new
+from items as i
+left join earlier as e on e.worklist_item_id = i.worklist_item_id

@@ -1,0 +1,13 @@
+-- 记录 → 参保标识: one row per linked person-bearing staged record, with the identifier it carries now
+-- (latest link, aliases followed to the surviving identifier).
+{{ config(tags=['post_linkage']) }}
+
+select
+    source,
+    record_period as period,
+    -- record_key = <source>|<period>|<file>|<row_number>; the file name sits between the 2nd and last bar
+    array_to_string(string_split(record_key, '|')[3:-2], '|') as file_name,
+    cast(split_part(record_key, '|', -1) as integer) as row_number,
+    record_key,
+    identifier
+from {{ ref('int_record_identifiers') }}
