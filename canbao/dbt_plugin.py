@@ -18,15 +18,15 @@ from canbao import names
 log = logging.getLogger(__name__)
 
 
-def _nfkc(value: str) -> str:
-    return unicodedata.normalize("NFKC", value)
+def _nfkc(value: str | None) -> str | None:
+    return None if value is None else unicodedata.normalize("NFKC", value)
 
 
-def _surname(value: str) -> str | None:
+def _surname(value: str | None) -> str | None:
     return names.split_name(value)[0]
 
 
-def _given_name(value: str) -> str | None:
+def _given_name(value: str | None) -> str | None:
     return names.split_name(value)[1]
 
 
@@ -46,7 +46,8 @@ def register_udfs(conn: DuckDBPyConnection) -> None:
             conn.remove_function(name)
         except Exception:  # noqa: BLE001 - not registered yet
             pass
-        conn.create_function(name, fn, [VARCHAR], VARCHAR, side_effects=False)
+        # 'special': the functions take and may return None (e.g. no surname for a dotted minority name).
+        conn.create_function(name, fn, [VARCHAR], VARCHAR, null_handling="special", side_effects=False)
     log.debug("registered UDFs %s", sorted(UDFS))
 
 

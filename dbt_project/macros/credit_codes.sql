@@ -18,8 +18,8 @@
 {% macro registration_no_is_valid(code) -%}
     coalesce(
         regexp_full_match({{ code }}, '[0-9]{15}')
-        and cast(right({{ code }}, 1) as integer) = (11 - list_reduce(
-            list_transform(string_split(left({{ code }}, 14), ''), lambda d: cast(d as integer)),
+        and try_cast(right({{ code }}, 1) as integer) = (11 - list_reduce(
+            list_transform(string_split(left({{ code }}, 14), ''), lambda d: try_cast(d as integer)),
             lambda p, d: (case when (p + d) % 10 = 0 then 10 else (p + d) % 10 end) * 2 % 11,
             10)) % 10,
         false)

@@ -14,11 +14,11 @@
 {# A month (YYYYMM, YYYY-MM, YYYY/MM or any full date above) as the first day of that month. #}
 {% macro parse_month(expr) -%}
     {%- set s = "regexp_replace(" ~ clean_code(expr) ~ ", '[/.]', '-', 'g')" -%}
-    (case
+    cast(case
         when regexp_full_match({{ s }}, '[0-9]{6}') then cast(try_strptime({{ s }}, '%Y%m') as date)
         when regexp_full_match({{ s }}, '[0-9]{4}-[0-9]{1,2}') then cast(try_strptime({{ s }}, '%Y-%m') as date)
         else date_trunc('month', {{ parse_date(expr) }})
-    end)
+    end as date)
 {%- endmacro %}
 
 {# True when a non-blank value did not parse (blank is not a parse failure). #}
