@@ -45,7 +45,23 @@ DDL = {
     "audit_frame_members": """
         create table if not exists marts.audit_frame_members (
             period varchar, district_code varchar, stratum varchar, identifier varchar, scheme_group varchar)""",
+    # Fixed shape (a dbt source): ledger/person fields missing upstream stay NULL.
+    "audit_samples": """
+        create table if not exists marts.audit_samples (
+            sample_id varchar, period varchar, district_code varchar, stratum varchar, identifier varchar,
+            scheme_group varchar, sequence_no integer, frame_size integer, sample_size integer, seed bigint,
+            selection_key varchar, inclusion_probability double, design_weight double, township_code varchar,
+            is_should_insure boolean, is_insured boolean, is_lapsed boolean, is_never boolean,
+            is_incomplete boolean, is_receiving_pension boolean, name varchar, id_number_masked varchar,
+            gender varchar, birth_date date, phone_masked varchar, address varchar)""",
 }
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the audit tables empty, so dbt models reading them work before the first draw."""
+    con.execute("create schema if not exists marts")
+    for ddl in DDL.values():
+        con.execute(ddl)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
@@ -166,9 +182,7 @@ def _select(con: duckdb.DuckDBPyConnection, plan: pd.DataFrame, period: str) -> 
 
 
 def _store(con: duckdb.DuckDBPyConnection, period: str, plan: pd.DataFrame, samples: pd.DataFrame) -> None:
-    con.execute("create schema if not exists marts")
-    for ddl in DDL.values():
-        con.execute(ddl)
+    ensure_tables(con)
     con.execute("begin")
     con.execute("delete from marts.audit_frames where period = ?", [period])
     con.execute("delete from marts.audit_frame_members where period = ?", [period])
@@ -182,11 +196,8 @@ def _store(con: duckdb.DuckDBPyConnection, period: str, plan: pd.DataFrame, samp
         [period],
     )
     con.register("samples_df", samples)
-    if _columns(con, "marts", "audit_samples"):
-        con.execute("delete from marts.audit_samples where period = ?", [period])
-        con.execute("insert into marts.audit_samples by name select * from samples_df")
-    else:
-        con.execute("create table marts.audit_samples as select * from samples_df")
+    con.execute("delete from marts.audit_samples where period = ?", [period])
+    con.execute("insert into marts.audit_samples by name select * from samples_df")
     con.execute("commit")
     con.unregister("plan_df")
     con.unregister("samples_df")
@@ -210,6 +221,7 @@ def draw_samples(
     already have verdicts is not re-drawn (the issued sheets stay valid); its stored sample is returned.
     """
     with duckdb.connect(str(warehouse)) as con:
+        ensure_tables(con)
         if _has_verdicts_for(con, period):
             log.warning("audit sample for %s already has verdicts: kept as issued, not re-drawn", period)
         else:
