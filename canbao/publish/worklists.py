@@ -1,0 +1,83 @@
+"""Printable household-survey worklists: one .xlsx per township (入户调查工作清单), one block per household
+with its address and each person's reasons, plus blank columns the surveyor fills in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from canbao.publish._warehouse import read
+
+REASON_LABELS = {
+    "never_pension": "养老未参保", "never_medical": "医疗未参保", "never_unemployment": "失业未参保",
+    "never_work_injury": "工伤未参保", "never_maternity": "生育未参保", "lapsed_pension": "养老断保",
+    "lapsed_medical": "医疗断保", "lapsed_unemployment": "失业断保", "lapsed_work_injury": "工伤断保",
+    "lapsed_maternity": "生育断保", "incomplete": "未参齐险种", "invalid_id": "身份号码无效",
+    "conflicting_id": "身份号码不一致", "conflicting_birth_date": "出生日期不一致", "conflicting_name": "姓名不一致",
+    "no_contact": "无联系方式",
+}
+PERSON_COLUMNS = ["姓名", "公民身份号码", "出生日期", "与户主关系", "联系电话", "调查原因",
+                  "就业状态（填）", "未参保原因（填）", "参保意愿（填）", "备注（填）"]
+
+
+def _s(value: object) -> str:
+    """Cell text: '' for missing values (None, NaN, pd.NA, NaT)."""
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def label(reasons: list[str]) -> str:
+    return "、".join(REASON_LABELS.get(r, r) for r in reasons)
+
+
+def write_township_worklists(warehouse: Path, reports_dir: Path, period: str) -> dict[str, Path]:
+    items = read(warehouse, "select * from marts.survey_worklist where period = ? "
+                            "order by township_code, priority, worklist_item_id", [period])
+    persons = read(warehouse, "select * from restricted.worklist_persons where period = ? "
+                              "order by worklist_item_id, relation_to_head = '户主' desc, identifier", [period])
+    out_dir = Path(reports_dir) / "worklists" / period
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    by_item = {k: g for k, g in persons.groupby("worklist_item_id")}
+    for township, township_items in items.groupby(items["township_code"].fillna("unknown")):
+        path = out_dir / f"{township}.xlsx"
+        _write_one(path, period, str(township), township_items, by_item)
+        written[str(township)] = path
+    return written
+
+
+def _write_one(path: Path, period: str, township: str, items: pd.DataFrame,
+               by_item: dict[str, pd.DataFrame]) -> None:
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("入户调查")
+    title = wb.add_format({"bold": True, "font_size": 16})
+    block = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    head = wb.add_format({"bold": True, "border": 1, "text_wrap": True})
+    cell = wb.add_format({"border": 1, "text_wrap": True})
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, 1, 21)
+    ws.set_column(2, 4, 12)
+    ws.set_column(5, 5, 28)
+    ws.set_column(6, 9, 14)
+    ws.write(0, 0, f"参保登记入户调查工作清单（{period}）", title)
+    ws.write(1, 0, f"乡镇街道：{township}    户数：{len(items)}")
+    row = 3
+    for item in items.itertuples():
+        ws.merge_range(row, 0, row, len(PERSON_COLUMNS) - 1,
+                       f"调查表编号 {item.worklist_item_id}    优先级 {item.priority}    "
+                       f"户号 {_s(item.household_no) or '—'}    地址 {_s(item.address) or '—'}", block)
+        row += 1
+        ws.write_row(row, 0, PERSON_COLUMNS, head)
+        row += 1
+        members = by_item.get(item.worklist_item_id)
+        for p in ([] if members is None else members.itertuples()):
+            ws.write_row(row, 0, [_s(p.name), _s(p.id_number), _s(p.birth_date)[:10], _s(p.relation_to_head),
+                                  _s(p.phone), label(list(p.reasons)), "", "", "", ""], cell)
+            row += 1
+        row += 1
+    ws.repeat_rows(0, 1)
+    wb.close()

@@ -1,0 +1,61 @@
+"""Publication on the hand-made city of test_marts: worklists open in openpyxl with the right households,
+district extracts hold only their district, one department extract per department."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pandas as pd
+from test_marts import P2, warehouse  # noqa: F401 - the module-scoped warehouse fixture
+
+from canbao.publish.department_extracts import DEPARTMENTS, write_department_extracts
+from canbao.publish.district_extracts import TABLES, write_district_extracts
+from canbao.publish.worklists import write_township_worklists
+
+P1 = "2015-01"
+
+
+def test_township_worklists_list_the_households(warehouse: Path, tmp_path: Path) -> None:  # noqa: F811
+    files = write_township_worklists(warehouse, tmp_path, P1)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        expected = dict(con.execute("select coalesce(township_code, 'unknown'), count(*) from marts.survey_worklist "
+                                    "where period = ? group by 1", [P1]).fetchall())
+        h1 = con.execute("select worklist_item_id from marts.survey_worklist where period = ? and household_no = 'H1'",
+                         [P1]).fetchone()[0]
+    assert set(files) == set(expected)
+    ws = openpyxl.load_workbook(files["500107001"]).active
+    cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert cells[0] == f"参保登记入户调查工作清单（{P1}）"
+    blocks = [c for c in cells if c.startswith("调查表编号 ")]
+    assert len(blocks) == expected["500107001"]
+    h1_block = next(b for b in blocks if h1 in b)
+    assert "户号 H1" in h1_block and "地址 H1号" in h1_block
+    # 李二 of H1 with her reasons in words, and her full ID number (the printed form is restricted)
+    row = next(r for r in ws.iter_rows(values_only=True) if r[0] == "李二")
+    assert row[1] == "50010719850302002X" and "养老断保" in row[5] and "医疗未参保" in row[5]
+
+
+def test_district_extracts_hold_only_their_district(warehouse: Path, tmp_path: Path) -> None:  # noqa: F811
+    files = write_district_extracts(warehouse, tmp_path, P1)
+    assert set(files) == {"500107", "500108"}
+    for district, path in files.items():
+        with duckdb.connect(str(path), read_only=True) as con:
+            for table in TABLES:
+                codes = {r[0] for r in con.execute(f"select distinct district_code from {table}").fetchall()}
+                assert codes <= {district}, (district, table, codes)
+            persons = con.execute("select count(*) from persons").fetchone()[0]
+            assert persons > 0
+    with duckdb.connect(str(files["500108"]), read_only=True) as con:
+        assert con.execute("select identifier from persons").fetchall() == [("CB000000000006",)]
+
+
+def test_one_extract_per_department(warehouse: Path, tmp_path: Path) -> None:  # noqa: F811
+    files = write_department_extracts(warehouse, tmp_path, P1)
+    assert set(files) == set(DEPARTMENTS)
+    tax = pd.read_csv(files["tax"], dtype=str, encoding="utf-8-sig")
+    assert list(tax["identifier"]) == ["CB000000000006"] and set(tax["finding_type"]) == {"employer_gap"}
+    police = pd.read_csv(files["public_security"], dtype=str, encoding="utf-8-sig")
+    assert set(police["finding_type"]) == {"id_problem"} and "*" not in "".join(police["id_number"].dropna())
+    assert P2 != P1
