@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -65,17 +67,14 @@ def load_rows(
 
 
 def run_dbt(warehouse: Path, args: list[str], period: str) -> None:
-    """Run dbt in-process against the warehouse; raise with dbt's own error text when it fails."""
-    from dbt.cli.main import dbtRunner
-
-    os.environ["CANBAO_WAREHOUSE"] = str(warehouse)
-    os.environ.setdefault("CANBAO_DUCKDB_TEMP_DIR", str(warehouse.parent / "duckdb_tmp"))
-    res = dbtRunner().invoke(
-        [*args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--vars", f'{{"period": "{period}"}}',
-         "--target-path", str(warehouse.parent / "dbt_target"), "--log-path", str(warehouse.parent / "dbt_logs")]
-    )
-    if not res.success:
-        failed = []
-        if res.result is not None and hasattr(res.result, "results"):
-            failed = [f"{r.node.name}: {r.message}" for r in res.result.results if r.status not in ("success", "pass")]
-        raise AssertionError(f"dbt {' '.join(args)} failed: {res.exception or failed}")
+    """Run dbt in a subprocess (dbt-duckdb keeps its connection open in-process, which would block our reads)."""
+    env = {**os.environ, "CANBAO_WAREHOUSE": str(warehouse),
+           "CANBAO_DUCKDB_TEMP_DIR": str(warehouse.parent / "duckdb_tmp")}
+    dbt = Path(sys.executable).with_name("dbt")
+    cmd = [str(dbt), *args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+           "--vars", f'{{"period": "{period}"}}', "--target-path", str(warehouse.parent / "dbt_target"),
+           "--log-path", str(warehouse.parent / "dbt_logs")]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        errors = [line for line in proc.stdout.splitlines() if "ERROR" in line or "Error" in line or "FAIL" in line]
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n" + "\n".join(errors[:40]))
