@@ -92,6 +92,9 @@ def hard_case_persons(truth_dir: Path, period: str, records: pd.DataFrame) -> di
         persons = persons[persons["person_id"].isin(present)]
         household = next((c for c in ("household_no", "household_id", "hukou_household") if c in persons), None)
         birth = next((c for c in ("birth_date", "dob") if c in persons), None)
+        if "id_alt" in persons:  # persons holding a re-issued second number
+            alt = persons["id_alt"].astype("string").fillna("").str.len() > 0
+            cases["reissued_number"] = cases.get("reissued_number", set()) | set(persons.loc[alt, "person_id"])
         if "twin_of" in persons:
             cases["twins"] = set(persons.loc[persons["twin_of"].notna(), "person_id"])
         elif household and birth:

@@ -37,7 +37,7 @@ def extract_parameters(splink_model: dict[str, Any], meta: dict[str, Any]) -> di
             untrained = [k for k, v in (("m", m), ("u", u)) if v is None]
             if m is None and u is None:
                 m = u = M_FLOOR  # no evidence either way: weight 0
-            else:
+            elif not level.get("fix_m_probability"):  # a fixed m is policy, kept as set
                 m = M_FLOOR if m is None else max(m, M_FLOOR)
                 u = U_FLOOR if u is None else max(u, U_FLOOR)
             entry: dict[str, Any] = {"label": level["label_for_charts"], "m": m, "u": u}

@@ -12,8 +12,11 @@ from splink import SettingsCreator, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 UNIQUE_ID = "distinct_id"
-# Share of same-person record pairs that carry two different valid ID numbers (a re-issued number).
+# Share of same-person record pairs that carry two different valid ID numbers (a re-issued number), and of
+# those where the name differs too (re-issue AND a name error); share of random pairs with two valid numbers.
 REISSUED_PRIOR = 0.005
+REISSUED_OTHER_NAME_PRIOR = 1e-6
+DIFFERENT_VALID_U = 0.85
 
 
 def _id_comparison() -> cl.CustomComparison:
@@ -30,11 +33,27 @@ def _id_comparison() -> cl.CustomComparison:
             cll.ExactMatchLevel("id_core").configure(label_for_charts="same number (birth part aside)"),
             cll.LevenshteinLevel("id_core", 1).configure(label_for_charts="one character edited"),
             cll.DamerauLevenshteinLevel("id_core", 1).configure(label_for_charts="two digits transposed"),
-            # m fixed at a small prior: EM cannot tell twins/siblings who share birth date, household and
-            # phone from one person, and would learn them as matches. Re-issued numbers are rare (< 1 %).
+            # Two different VALID numbers: a re-issued number (same person, same name) or twins/siblings
+            # (same birth part, household, phone; different given names). EM cannot separate families from
+            # persons and u-sampling would count the name twice, so both levels are fixed by policy:
+            # with the same name (or reading) a small re-issue prior, with another name near-impossible.
             cll.CustomLevel(
-                "id_is_valid_l AND id_is_valid_r", label_for_charts="two different valid numbers"
-            ).configure(m_probability=REISSUED_PRIOR, fix_m_probability=True),
+                "id_is_valid_l AND id_is_valid_r AND (name_l = name_r OR name_pinyin_l = name_pinyin_r)",
+                label_for_charts="two different valid numbers, same name",
+            ).configure(
+                m_probability=REISSUED_PRIOR,
+                u_probability=DIFFERENT_VALID_U,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
+            cll.CustomLevel(
+                "id_is_valid_l AND id_is_valid_r", label_for_charts="two different valid numbers, other name"
+            ).configure(
+                m_probability=REISSUED_OTHER_NAME_PRIOR,
+                u_probability=DIFFERENT_VALID_U,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
             cll.ElseLevel(),
         ],
     )
