@@ -236,6 +236,8 @@ def _space_id(s: str, r: random.Random) -> str:
 
 
 def _transpose(s: str, r: random.Random) -> str:
+    if len(s) != 18 or not s[:17].isdigit():  # an earlier error already changed it
+        return s
     cand = [i for i in range(16) if s[i] != s[i + 1]]
     if not cand:
         return s
@@ -244,12 +246,16 @@ def _transpose(s: str, r: random.Random) -> str:
 
 
 def _mistype(s: str, r: random.Random) -> str:
+    if len(s) != 18 or not s[:17].isdigit():  # an earlier error already changed it
+        return s
     i = r.randrange(17)
     d = r.choice([x for x in "0123456789" if x != s[i]])
     return s[:i] + d + s[i + 1:]
 
 
 def _wrong_check(s: str, r: random.Random) -> str:
+    if len(s) != 18 or not s[:17].isdigit():  # an earlier error already changed it
+        return s
     good = id_check_char(s[:17]) if s[:17].isdigit() else s[17]
     return s[:17] + r.choice([x for x in "0123456789X" if x != good])
 
