@@ -95,8 +95,11 @@ def seeded_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _compile_inline(wh: Path, sql: str) -> str:
+    import os
+
     from dbt.cli.main import dbtRunner
 
+    os.environ["CANBAO_WAREHOUSE"] = str(wh)
     res = dbtRunner().invoke(
         ["compile", "--inline", sql, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
          "--vars", '{"period": "2015-01"}', "--target-path", str(wh.parent / "dbt_target"),
