@@ -1,8 +1,23 @@
 {# Shared pieces of the staging models (models/staging/base/*: one checked row per raw row of the period). #}
 
 {# The raw rows of the run's period. #}
+{# A source never delivered has no raw table yet: read an empty relation of the same shape instead of failing,
+   so one missing department does not stop the whole staging layer. #}
 {% macro raw_period(source_name) -%}
-    select * from {{ source('raw', source_name) }} where _period = {{ period() }}
+    {%- set rel = source('raw', source_name) -%}
+    {%- if execute and adapter.get_relation(rel.database, rel.schema, rel.identifier) is none -%}
+        {%- set node = graph.sources['source.canbao.raw.' ~ source_name] -%}
+        {{ log('raw.' ~ source_name ~ ' does not exist yet: staging it as empty', info=true) }}
+        select
+        {%- for c in node.columns if not c.startswith('_') %}
+            cast(null as varchar) as "{{ c }}",
+        {%- endfor %}
+            cast(null as varchar) as _period, cast(null as varchar) as _file, cast(null as integer) as _row_number,
+            cast(null as varchar) as _file_hash, cast(null as timestamp) as _loaded_at
+        where false
+    {%- else -%}
+        select * from {{ rel }} where _period = {{ period() }}
+    {%- endif -%}
 {%- endmacro %}
 
 {# Lineage columns, the raw values as JSON, and whether the row repeats an earlier row of the delivery. #}

@@ -5,7 +5,7 @@
 {% test reconciles_with_raw(model, source_name) %}
 with counts as (
     select
-        (select count(*) from {{ source('raw', source_name) }} where _period = {{ period() }}) as rows_raw,
+        (select count(*) from ({{ raw_period(source_name) }})) as rows_raw,
         (select count(*) from {{ model }} where period = {{ period() }}) as rows_staged,
         (select count(*) from {{ ref('stg_quarantine') }}
           where source = '{{ source_name }}' and period = {{ period() }}
