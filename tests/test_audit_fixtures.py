@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 GROUPS = ("pension", "medical", "unemployment", "work_injury", "maternity")
 
@@ -50,9 +56,10 @@ def build_ledger(warehouse: Path, period: str, persons_by_district: dict[str, in
                 [offset, str(shift), n, list(GROUPS), period, district, district],
             )
             con.execute(
-                "insert into marts.persons select distinct identifier, '张' || right(identifier, 2), "
-                "district_code || '********' || right(identifier, 4), district_code from marts.person_ledger "
-                "where district_code = ? and identifier not in (select identifier from marts.persons)",
+                "insert into marts.persons by name select distinct identifier, '张' || right(identifier, 2) as name, "
+                "district_code || '********' || right(identifier, 4) as id_number_masked, district_code "
+                "from marts.person_ledger where district_code = ? "
+                "and identifier not in (select identifier from marts.persons)",
                 [district],
             )
             offset += n
@@ -131,3 +138,88 @@ def build_upstream(warehouse: Path, period: str, districts: dict[str, int], cove
         if "period" not in cols:
             con.execute("alter table marts.persons add column period varchar")
         con.execute("update marts.persons set period = ?", [period])
+
+
+DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
+CITY = {"500107": 200, "500108": 60, "500120": 40}
+# true error rate per district used to simulate verdicts
+SIM_ERROR_RATE = {"500107": 0.10, "500108": 0.30, "500120": 0.0}
+
+
+def simulate_verdicts(warehouse: Path, sample_period: str, delivery_period: str) -> pd.DataFrame:
+    """Verdicts for every sample item (error when md5 bucket < the district's rate), plus one verdict for an
+    unknown sample id and a second verdict for the first item; written as staged audit verdicts."""
+    with duckdb.connect(str(warehouse)) as con:
+        samples = con.execute(
+            "select sample_id, district_code from marts.audit_samples where period = ? order by sample_id",
+            [sample_period],
+        ).fetchall()
+        rows = []
+        for i, (sid, district) in enumerate(samples):
+            bucket = int(hashlib.md5(sid.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+            wrong = bucket < SIM_ERROR_RATE[district]
+            verdict = "不一致" if wrong else "一致"
+            fields = (["status", "phone"] if i % 2 else ["status"]) if wrong else []
+            rows.append((f"av|{delivery_period}|f|{i + 1}", delivery_period, sid, "电话", verdict, fields))
+        rows.append((f"av|{delivery_period}|f|9001", delivery_period, "AS-2015-01-500107-9999", "电话", "一致", []))
+        rows.append((f"av|{delivery_period}|f|9002", delivery_period, samples[0][0], "入户", "一致", []))
+        con.executemany(
+            "insert into staging.stg_audit_verdicts__verdicts values (?, ?, ?, ?, ?, ?, 'A01', date '2015-02-10')",
+            rows,
+        )
+    return pd.DataFrame(rows, columns=["record_key", "period", "sample_id", "method", "verdict", "fields"])
+
+
+def run_dbt(warehouse: Path, period: str, tmp: Path) -> subprocess.CompletedProcess:
+    """Seeds the evaluation needs + the audit/evaluation models (tag post_sampling) with their tests."""
+    env = {
+        **os.environ,
+        "CANBAO_WAREHOUSE": str(warehouse),
+        "DBT_TARGET_PATH": str(tmp / "target"),
+        "DBT_LOG_PATH": str(tmp / "logs"),
+    }
+    dbt = str(Path(sys.executable).parent / "dbt")
+    common = [
+        "--profiles-dir",
+        str(DBT_PROJECT),
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--vars",
+        json.dumps({"period": period}),
+    ]
+    seeds = subprocess.run(
+        [dbt, "seed", "--select", "districts district_code_map evaluation_weights", *common],
+        env=env,
+        cwd=DBT_PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if seeds.returncode != 0:
+        return seeds
+    return subprocess.run(
+        [dbt, "build", "--select", "tag:post_sampling", *common],
+        env=env,
+        cwd=DBT_PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def build_city(tmp: Path) -> Path:
+    """Two periods: 2015-01 sampled, its verdicts delivered in 2015-02, dbt run for 2015-02."""
+    from canbao.audit import draw_samples
+
+    wh = tmp / "warehouse.duckdb"
+    build_ledger(wh, "2015-01", CITY)
+    build_upstream(wh, "2015-01", CITY)
+    draw_samples(wh, "2015-01", tmp / "reports")
+    build_ledger(wh, "2015-02", CITY, shift=1)
+    build_upstream(wh, "2015-02", CITY, coverage_shift=0.02)
+    draw_samples(wh, "2015-02", tmp / "reports")
+    simulate_verdicts(wh, "2015-01", "2015-02")
+    result = run_dbt(wh, "2015-02", tmp)
+    if result.returncode != 0:
+        raise RuntimeError(result.stdout[-4000:])
+    return wh
