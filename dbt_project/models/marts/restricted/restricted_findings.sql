@@ -165,6 +165,16 @@ shared_id as (
     group by r.identifier
 ),
 
+two_numbers as (
+    -- one person under several valid numbers (re-issued number): public security must confirm which holds
+    select identifier, 'id_problem', 'two_numbers', 'id_number', list(record_key order by record_key),
+           'public_security', count(distinct id_number) || ' valid numbers', min(id_number)
+    from records
+    where id_is_valid
+    group by identifier
+    having count(distinct id_number) > 1
+),
+
 all_findings (identifier, finding_type, finding_subtype, subject, evidence, department, detail, finding_id_number) as (
     select *, null from dup_enrollment
     union all select *, null from dup_subsidy
@@ -172,6 +182,7 @@ all_findings (identifier, finding_type, finding_subtype, subject, evidence, depa
     union all select *, null from employer_gap
     union all select * from invalid_id
     union all select * from shared_id
+    union all select * from two_numbers
 )
 
 select
