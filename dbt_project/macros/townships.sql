@@ -4,22 +4,27 @@
   absorbed it; name_stem drops the 街道/镇/乡 suffix that other sources often omit.
 #}
 {% macro period_townships() -%}
+    {#- Township codes are re-prefixed with the current district code: a 2015 list still says 500228xxx for
+        梁平, records may say either; comparing current-prefix codes makes both meet. -#}
     select
         t.district_code,
-        t.township_code,
+        t.district_code || substr(t.township_code, 7) as township_code,
         t.township_name,
         {{ township_stem('t.township_name') }} as name_stem,
         t.status,
-        case when t.status = '撤销' then coalesce(t.successor_code, t.township_code) else t.township_code end
-            as effective_code
+        case when t.status = '撤销' and t.successor_code is not null
+             then coalesce(sm.district_code, left(t.successor_code, 6)) || substr(t.successor_code, 7)
+             else t.district_code || substr(t.township_code, 7) end as effective_code
     from {{ ref('stg_ca_divisions__townships') }} as t
+    left join {{ ref('district_code_map') }} as sm on sm.old_code = left(t.successor_code, 6)
     where t.period = (
         select max(period) from {{ ref('stg_ca_divisions__townships') }} where period <= {{ period() }}
     )
 {%- endmacro %}
 
 {% macro township_stem(expr) -%}
-    regexp_replace({{ expr }}, '(街道办事处|街道办|街道|镇|乡)$', '')
+    {#- also the office forms senders use: 石桥铺街道办事处, 白市驿镇人民政府, 石桥铺街办 -#}
+    regexp_replace(regexp_replace({{ expr }}, '(人民政府|政府|办事处)$', ''), '(街道办|街办|街道|镇|乡)$', '')
 {%- endmacro %}
 
 {#
@@ -45,10 +50,13 @@
 {% macro match_township_codes(relation) -%}
     select
         n.township_code_raw,
-        t.effective_code as township_code,
-        t.status = '撤销' as is_abolished
+        -- one answer per code even if the list repeats a code (an active row wins over an abolished one)
+        arg_min(t.effective_code, (case when t.status = '撤销' then '1' else '0' end) || t.effective_code)
+            as township_code,
+        bool_and(t.status = '撤销') as is_abolished
     from (select distinct township_code_raw from {{ relation }} where township_code_raw is not null) as n
     left join {{ ref('district_code_map') }} as dm on dm.old_code = left(n.township_code_raw, 6)
     inner join ({{ period_townships() }}) as t
         on t.township_code = coalesce(dm.district_code, left(n.township_code_raw, 6)) || substr(n.township_code_raw, 7)
+    group by n.township_code_raw
 {%- endmacro %}
