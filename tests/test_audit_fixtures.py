@@ -127,6 +127,20 @@ def build_upstream(warehouse: Path, period: str, districts: dict[str, int], cove
                 "insert into marts.worklist_items values (?, ?, ?, 'closed'), (?, ?, ?, 'open')",
                 [f"W{district}a", district, period, f"W{district}b", district, period],
             )
+        for g, target in targets.items():
+            rate = rates.get(g, 0.70)
+            con.execute(
+                "insert into marts.coverage values (?, 'city', ?, null, null, ?, ?, ?, ?, ?, false)",
+                [
+                    period,
+                    g,
+                    1000 * len(districts),
+                    round(rate * 1000) * len(districts),
+                    rate,
+                    target,
+                    max(0, round((target - rate) * 1000 * len(districts))),
+                ],
+            )
         last = sorted(districts)[-1]
         raw = '{"区县代码": "500227"}' if last == "500120" else '{"区县代码": "' + last + '"}'
         con.execute(

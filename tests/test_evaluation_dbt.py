@@ -147,7 +147,11 @@ def test_report_renders_tables_with_numbers(city: Path) -> None:
     assert rows[0][3] == "92.0%"  # pension coverage 0.92
     city_row = t["audit-city"][1]
     assert city_row[0] == "2015-01" and int(city_row[2]) == 580
-    assert t["field-errors"][1][0] == "status"
+    fe = _df(city, "select items from marts.audit_field_errors where level = 'city' order by field_rank")
+    assert t["field-errors"][1][:2] == ["status", str(fe["items"][0])]
+    # city coverage vs target: pension 0.92 of 3 000 should, target 95 %, gap 90 persons
+    cov = {r[0]: r for r in t["city-coverage"][1:]}
+    assert cov["养老 pension"][1:] == ["3,000", "2,760", "92.0%", "95%", "90"]
     assert parser.svg_count >= 3  # coverage by district ×2 + audit intervals
     assert parser.scripts == 0  # opens offline: no JavaScript at all
     assert 'href="data_docs/index.html"' in index

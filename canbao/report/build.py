@@ -142,7 +142,7 @@ def _context(data: ReportData, names: dict[str, str]) -> dict[str, Any]:
         ],
         "audit_chart": audit_chart,
         "field_errors": [
-            {"field_name": r.field_name, "items": int(r.items), "share": _pct(r.share)}
+            {"field_name": r.field_name, "count": int(r.items), "share": _pct(r.share)}
             for r in data.field_errors.itertuples()
         ],
         "verdict_issues": data.verdict_issues.to_dict("records"),
