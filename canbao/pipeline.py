@@ -49,6 +49,7 @@ def prepare_environment(settings: Settings) -> None:
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")  # GE's per-validation progress bars drown the step lines
 
 
 def _failure_lines(result) -> list[str]:  # noqa: ANN001 - ExecuteInProcessResult

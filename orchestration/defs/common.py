@@ -1,14 +1,31 @@
-"""Settings shared by every asset definition: the writer pool and the retry policy."""
+"""Settings shared by every asset definition: the writer pool and retry-on-lock."""
 
-from __future__ import annotations
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from dagster import Backoff, Jitter, RetryPolicy
+from dagster import RetryRequested
 
-# Every step that touches the warehouse runs in this pool (limit 1, see dagster.yaml written by the CLI):
+# Every step that touches the warehouse runs in this pool (limit 1, see the dagster.yaml written by the CLI):
 # DuckDB allows a single writer process.
 WAREHOUSE_POOL = "warehouse"
 
-# A concurrent reader (a analyst's read-only session, the UI) can hold the file for a moment: retry.
-LOCK_RETRY = RetryPolicy(max_retries=3, delay=2.0, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
-
 OWNER = "team:platform"
+
+_LOCK_MARKERS = ("Could not set lock", "Conflicting lock", "database is locked")
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    text = str(exc)
+    return any(m in text for m in _LOCK_MARKERS)
+
+
+@contextmanager
+def retry_on_lock(max_retries: int = 3, seconds: float = 5.0) -> Iterator[None]:
+    """Retry the step (with growing waits) only when another process holds the warehouse file — e.g. an
+    analyst's session or the UI reading it. Any other failure is real and must not be retried blindly."""
+    try:
+        yield
+    except Exception as exc:
+        if is_lock_error(exc):
+            raise RetryRequested(max_retries=max_retries, seconds_to_wait=seconds) from exc
+        raise

@@ -6,12 +6,13 @@ that needs identifiers. Each run passes the partition as the dbt var `period`.
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, BackfillPolicy, Output
+from dagster import AssetExecutionContext, BackfillPolicy, Output, RetryRequested
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.defs.common import LOCK_RETRY, WAREHOUSE_POOL
+from orchestration.defs.common import WAREHOUSE_POOL, is_lock_error
 from orchestration.defs.dbt.project import dbt_project, prepare_manifest
 from orchestration.defs.dbt.translator import CanbaoDbtTranslator
 from orchestration.partitions import monthly_partitions
@@ -53,9 +54,14 @@ def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: War
     try:
         for event in invocation.stream():
             held.append(event)
-    except Exception:
-        # dbt failed (a model error or a failing test): still record what it did build, then fail the step.
+    except Exception as exc:
+        # dbt failed (a model error or a failing test): still record what it did build, then fail the step —
+        # retried only when the cause is another process holding the warehouse file.
         yield from held
+        log_file = Path(invocation.target_path) / "dbt.log"
+        log_tail = log_file.read_text(encoding="utf-8", errors="replace")[-20000:] if log_file.exists() else ""
+        if is_lock_error(exc) or is_lock_error(Exception(log_tail)):
+            raise RetryRequested(max_retries=3, seconds_to_wait=5.0) from exc
         raise
     relations = [tuple(key.path[-2:]) for key in context.selected_asset_keys if len(key.path) >= 2]
     counts = _row_counts(warehouse, relations, period)  # type: ignore[arg-type]
@@ -77,7 +83,6 @@ def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: War
     dagster_dbt_translator=translator,
     backfill_policy=BackfillPolicy.multi_run(1),
     pool=WAREHOUSE_POOL,
-    retry_policy=LOCK_RETRY,
 )
 def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     yield from _run_dbt(context, dbt, warehouse)
@@ -93,7 +98,6 @@ def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: 
     dagster_dbt_translator=translator,
     backfill_policy=BackfillPolicy.multi_run(1),
     pool=WAREHOUSE_POOL,
-    retry_policy=LOCK_RETRY,
 )
 def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     yield from _run_dbt(context, dbt, warehouse)

@@ -15,7 +15,7 @@ from dagster import (
 from canbao.contract import load_contract
 from canbao.errors import DeliveryRejected
 from canbao.ingest import ingest_source_period
-from orchestration.defs.common import LOCK_RETRY, OWNER, WAREHOUSE_POOL
+from orchestration.defs.common import OWNER, WAREHOUSE_POOL, retry_on_lock
 from orchestration.partitions import monthly_partitions
 from orchestration.resources import WarehouseResource
 from orchestration.settings import Settings
@@ -29,7 +29,6 @@ def _ingest_asset(source: str, description: str) -> AssetsDefinition:
         kinds={"python", "duckdb"},
         owners=[OWNER],
         pool=WAREHOUSE_POOL,
-        retry_policy=LOCK_RETRY,
         description=description,
         tags={"layer": "ingest"},
     )
@@ -37,7 +36,8 @@ def _ingest_asset(source: str, description: str) -> AssetsDefinition:
         settings = Settings.from_env()
         period = context.partition_key
         try:
-            result = ingest_source_period(settings.warehouse, settings.landing, source, period)
+            with retry_on_lock():
+                result = ingest_source_period(settings.warehouse, settings.landing, source, period)
         except DeliveryRejected as exc:
             # The whole delivery is refused: fail this source's partition with the one-line reason; the
             # other sources' ingest steps still run.
@@ -96,7 +96,6 @@ def build_ingest_assets() -> list[AssetsDefinition]:
     name="delivery_log",
     partitions_def=monthly_partitions,
     pool=WAREHOUSE_POOL,
-    retry_policy=LOCK_RETRY,
 )
 def delivery_log(context: AssetExecutionContext, warehouse: WarehouseResource):
     """Summarises the period's deliveries (the tables themselves are written by each source's ingest step)."""

@@ -11,7 +11,7 @@ from dagster import (
     multi_asset,
 )
 
-from orchestration.defs.common import LOCK_RETRY, OWNER, WAREHOUSE_POOL
+from orchestration.defs.common import OWNER, WAREHOUSE_POOL, retry_on_lock
 from orchestration.partitions import monthly_partitions
 from orchestration.settings import Settings
 
@@ -53,13 +53,13 @@ def linkage_config(settings: Settings):  # noqa: ANN201 - LinkageConfig imported
     name="person_linkage",
     partitions_def=monthly_partitions,
     pool=WAREHOUSE_POOL,
-    retry_policy=LOCK_RETRY,
 )
 def person_linkage(context: AssetExecutionContext):
     from linkage import run_period
 
     settings = Settings.from_env()
-    result = run_period(settings.warehouse, context.partition_key, linkage_config(settings), context.run_id)
+    with retry_on_lock():
+        result = run_period(settings.warehouse, context.partition_key, linkage_config(settings), context.run_id)
     metrics = result.to_dict()
     flat = {k: v for k, v in metrics.items() if isinstance(v, int | float | str)}
     md = pd.DataFrame([{"metric": k, "value": v} for k, v in flat.items()]).to_markdown(index=False)
@@ -81,7 +81,6 @@ def person_linkage(context: AssetExecutionContext):
     owners=[OWNER],
     partitions_def=monthly_partitions,
     pool=WAREHOUSE_POOL,
-    retry_policy=LOCK_RETRY,
     description="Linkage quality against the ground truth (synthetic city only) vs the naive one-ID baseline.",
 )
 def linkage_evaluation(context: AssetExecutionContext) -> MaterializeResult:
@@ -91,5 +90,6 @@ def linkage_evaluation(context: AssetExecutionContext) -> MaterializeResult:
         return MaterializeResult(metadata={"evaluated": False})
     from linkage import evaluate_period
 
-    df = evaluate_period(settings.warehouse, context.partition_key, settings.truth, context.run_id)
+    with retry_on_lock():
+        df = evaluate_period(settings.warehouse, context.partition_key, settings.truth, context.run_id)
     return MaterializeResult(metadata={"evaluated": True, "metrics": MetadataValue.md(df.to_markdown(index=False))})

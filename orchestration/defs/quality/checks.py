@@ -16,7 +16,7 @@ from dagster import (
     asset_check,
 )
 
-from orchestration.defs.common import LOCK_RETRY, WAREHOUSE_POOL
+from orchestration.defs.common import WAREHOUSE_POOL, retry_on_lock
 from orchestration.partitions import monthly_partitions
 from orchestration.settings import Settings
 
@@ -29,15 +29,15 @@ def _check_for(suite: str, table: str, description: str) -> AssetChecksDefinitio
         description=description,
         partitions_def=monthly_partitions,
         pool=WAREHOUSE_POOL,
-        retry_policy=LOCK_RETRY,
     )
     def _gate(context: AssetCheckExecutionContext) -> AssetCheckResult:
         from expectations import run_suite
 
         settings = Settings.from_env()
-        result = run_suite(
-            settings.warehouse, suite, context.partition_key, settings.gx_root, settings.reports / "data_docs"
-        )
+        with retry_on_lock():
+            result = run_suite(
+                settings.warehouse, suite, context.partition_key, settings.gx_root, settings.reports / "data_docs"
+            )
         metadata = {
             "summary": MetadataValue.md(result.summary_markdown()),
             "evaluated": result.statistics.get("evaluated_expectations", 0),
