@@ -168,9 +168,8 @@ class Noise:
             self._apply(df, log, source, "township_no_suffix", tcol, c.township_no_suffix, _strip_suffix)
             self._apply(df, log, source, "township_variant", tcol, c.township_variant, _variant)
         if source in GBK_SOURCES:  # characters GBK cannot encode arrive as '?'
-            for col in [cc for cc in df.columns if not cc.startswith("_")]:
-                v = df[col].to_numpy(object)
-                bad = np.array([isinstance(x, str) and bool(_NON_GBK.search(x)) for x in v], dtype=bool)
+            for col in [name] if name else []:  # only names carry the rare characters
+                bad = df[col].astype(str).str.contains(_NON_GBK.pattern, regex=True).to_numpy(bool)
                 if bad.any():
                     self._apply(df, log, source, "gbk_unencodable", col, 1.0,
                                 lambda s, r: _NON_GBK.sub("?", s), bad)
