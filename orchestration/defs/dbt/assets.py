@@ -19,6 +19,8 @@ from orchestration.partitions import monthly_partitions
 from orchestration.resources import WarehouseResource
 
 STAGING_SELECT = "resource_type:seed tag:staging int_person_records"
+# Audit and evaluation marts need the Python-drawn audit sample, which needs the ledger: a third dbt step.
+AUDIT_SELECT = "path:models/marts/audit path:models/marts/evaluation"
 
 prepare_manifest()
 translator = CanbaoDbtTranslator()
@@ -92,7 +94,7 @@ def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: 
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     select="fqn:*",
-    exclude=STAGING_SELECT,
+    exclude=f"{STAGING_SELECT} {AUDIT_SELECT}",
     name="dbt_marts",
     partitions_def=monthly_partitions,
     dagster_dbt_translator=translator,
@@ -100,4 +102,18 @@ def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: 
     pool=WAREHOUSE_POOL,
 )
 def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    yield from _run_dbt(context, dbt, warehouse)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=AUDIT_SELECT,
+    name="dbt_audit",
+    partitions_def=monthly_partitions,
+    dagster_dbt_translator=translator,
+    backfill_policy=BackfillPolicy.multi_run(1),
+    pool=WAREHOUSE_POOL,
+)
+def dbt_audit(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     yield from _run_dbt(context, dbt, warehouse)
