@@ -155,6 +155,42 @@ def spark_session(settings: SparkSettings) -> Iterator[tuple[SparkSession, Path]
             shutil.rmtree(scratch, ignore_errors=True)
 
 
+# --- Splink's SQL for Spark ----------------------------------------------------------------------------------
+
+
+def _double_literal(node: Any) -> Any:
+    from sqlglot import exp
+
+    # Only a bare numeric literal: a negative number parses as Neg(Literal), whose .name drops the sign
+    # (splink's dialect makes the same distinction); Neg keeps its CAST, which Spark evaluates exactly anyway.
+    this = node.this if isinstance(node, exp.Cast | exp.TryCast) else None
+    if isinstance(this, exp.Literal) and this.is_number and node.to.is_type("double"):
+        return exp.Var(this=f"{this.name}D")
+    return node
+
+
+def _spark_api_class() -> type:
+    """SparkAPI that renders SQL without Splink's `customspark` sqlglot dialect.
+
+    That dialect subclasses sqlglot's Spark generator, which is a compiled (mypyc) class when sqlglotc is
+    installed (it is in this venv): instantiating it fails with "interpreted classes cannot inherit from
+    compiled". Its only change is to write CAST(<number> AS DOUBLE) as a `<number>D` literal (a plain number
+    is a DECIMAL in Spark, limited to 38 digits); the same rewrite is done here on the parsed tree.
+    """
+    import sqlglot
+    from splink.backends.spark import SparkAPI
+
+    class CanbaoSparkAPI(SparkAPI):  # type: ignore[misc, valid-type]
+        def _setup_for_execute_sql(self, sql: str, physical_name: str) -> str:
+            return ";\n".join(
+                tree.transform(_double_literal).sql(dialect="spark", pretty=True)
+                for tree in sqlglot.parse(sql, read="spark")
+                if tree is not None
+            )
+
+    return CanbaoSparkAPI
+
+
 # --- characters beyond the BMP --------------------------------------------------------------------------------
 
 
@@ -248,8 +284,6 @@ def score(
     full_frames: list[pd.DataFrame] = []
 
     with spark_session(settings) as (session, scratch):
-        from splink.backends.spark import SparkAPI
-
         t1 = time.perf_counter()
         seconds["spark_start"] = t1 - t0
         data = scratch / "data"
@@ -260,7 +294,7 @@ def score(
             path = _to_parquet(translate_strings(frame, mapping), data / f"{view}.parquet")
             session.read.parquet(path).createOrReplaceTempView(f"canbao_{view}")
         # "persist" broke clustering on Spark 4.1.2 (STACK.md); parquet checkpoints also keep memory flat.
-        db_api = SparkAPI(spark_session=session, break_lineage_method="parquet")
+        db_api = _spark_api_class()(spark_session=session, break_lineage_method="parquet")
         linker = Linker(
             db_api.register("canbao_all_distinct", table_name="all_distinct"),
             params_io.settings_for_dialect(parameters, "spark"),
@@ -272,9 +306,7 @@ def score(
         outputs = [("within", linker.inference.predict_within(new_sdf, warning_mode="never"))]
         if existing_frame is not None:
             existing_sdf = db_api.register("canbao_existing_distinct", table_name="existing_distinct")
-            outputs.append(
-                ("between", linker.inference.predict_between(existing_sdf, new_sdf, warning_mode="never"))
-            )
+            outputs.append(("between", linker.inference.predict_between(existing_sdf, new_sdf, warning_mode="never")))
         for label, sdf in outputs:
             table = sdf.physical_name
             for key, n in session.sql(f"SELECT match_key, count(*) FROM {table} GROUP BY match_key").collect():
