@@ -1,7 +1,9 @@
 """Render the bureau report in headless Chromium and save a PNG (a visual check without a browser window).
 
 Needs a Chromium binary: `apt-get install -y chromium` (Debian/Ubuntu; the package may be `chromium-browser`),
-or pass --chromium /path/to/chrome. Nothing is downloaded; the report itself loads no external resources.
+or pass --chromium /path/to/chrome. Chinese labels need a CJK font in
+the OS (`apt-get install -y fonts-noto-cjk`), else they render as boxes in the PNG (the HTML is fine).
+Nothing is downloaded; the report itself loads no external resources.
 
     .venv/bin/python scripts/screenshot_report.py data/default/home/reports/index.html --out report.png
 """

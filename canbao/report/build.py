@@ -55,7 +55,10 @@ def _context(data: ReportData, names: dict[str, str]) -> dict[str, Any]:
             "gap": f"{int(r.gap):,}",
             "below": _num(r.rate) is not None and _num(r.target) is not None and r.rate < r.target,
         }
-        for r in data.city_coverage.itertuples()
+        for r in sorted(
+            data.city_coverage.itertuples(),
+            key=lambda r: GROUPS.index(r.scheme_group) if r.scheme_group in GROUPS else len(GROUPS),
+        )
     ]
     trend_charts = []
     if not data.coverage_trend.empty:
