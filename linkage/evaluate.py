@@ -82,7 +82,10 @@ def hard_case_persons(truth_dir: Path, period: str, records: pd.DataFrame) -> di
     if errors_path.exists():
         errors = pd.read_parquet(errors_path)
         errors = errors[errors["period"] == period]
-        err = errors.merge(records, on=["source", "period", "file", "row_number"], how="inner")
+        keys = ["source", "period", "file", "row_number"]
+        err = errors.drop(columns=["person_id"], errors="ignore").merge(
+            records[[*keys, "person_id"]], on=keys, how="inner"
+        )
         for case, types in ERROR_CASES.items():
             cases[case] = set(err.loc[err["error_type"].isin(types), "person_id"])
     persons_path = truth_dir / "persons.parquet"

@@ -19,6 +19,15 @@ REISSUED_OTHER_NAME_PRIOR = 1e-6
 DIFFERENT_VALID_U = 0.85
 
 
+# Two of year/month/day equal (dob is ISO text).
+_DOB_CLOSE = (
+    "(substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 6, 2) = substr(dob_r, 6, 2))"
+    " OR (substr(dob_l, 1, 4) = substr(dob_r, 1, 4) AND substr(dob_l, 9, 2) = substr(dob_r, 9, 2))"
+    " OR (substr(dob_l, 6, 2) = substr(dob_r, 6, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 9, 2))"
+    " OR (substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2))"
+)
+
+
 def _id_comparison() -> cl.CustomComparison:
     # Compared WITHOUT its birth-date part (id_core = address code + sequence + check character): the birth
     # date is compared once, in `dob`, so an exact number is not counted twice. A mistyped digit or an
@@ -30,6 +39,13 @@ def _id_comparison() -> cl.CustomComparison:
         comparison_description="ID number without its birth-date part (address code, sequence, check)",
         comparison_levels=[
             cll.NullLevel("id_core"),
+            # A child's row carrying a parent's number (shared number): same number, but neither the name
+            # nor the birth date is close. The number then says nothing (weight 0: m = u); name and dob speak.
+            cll.CustomLevel(
+                "id_core_l = id_core_r AND name_pinyin_l <> name_pinyin_r AND levenshtein(name_l, name_r) > 1"
+                f" AND dob_l <> dob_r AND NOT ({_DOB_CLOSE})",
+                label_for_charts="same number, other name and birth date",
+            ).configure(m_probability=1e-5, u_probability=1e-5, fix_m_probability=True, fix_u_probability=True),
             cll.ExactMatchLevel("id_core").configure(label_for_charts="same number (birth part aside)"),
             cll.LevenshteinLevel("id_core", 1).configure(label_for_charts="one character edited"),
             cll.DamerauLevenshteinLevel("id_core", 1).configure(label_for_charts="two digits transposed"),
