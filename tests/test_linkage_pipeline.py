@@ -50,7 +50,7 @@ def test_model_file_is_dialect_neutral_and_renders(city):
     assert 0 < params["probability_two_random_records_match"] < 0.01
     for dialect, quoted in (("duckdb", '"id_core_l"'), ("spark", "`id_core_l`")):
         s = settings_for_dialect(params, dialect)
-        assert quoted in s["comparisons"][0]["comparison_levels"][1]["sql_condition"]
+        assert any(quoted in lv["sql_condition"] for lv in s["comparisons"][0]["comparison_levels"])
         assert all(lv.get("m_probability") for c in s["comparisons"] for lv in c["comparison_levels"]
                    if not lv.get("is_null_level"))
 
@@ -133,3 +133,14 @@ def test_evaluate_period_writes_table(city):
     assert get[("naive_id_number", "overall", "pairwise_recall")] < get[("splink", "overall", "pairwise_recall")]
     with duckdb.connect(str(city["wh"]), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM linkage.evaluation").fetchone()[0] == len(table)
+
+
+def test_committed_model_loads_and_matches_definition():
+    from linkage.config import DEFAULT_MODEL_PATH
+    from linkage.parameters import load
+
+    params = load(DEFAULT_MODEL_PATH)
+    settings = settings_for_dialect(params, "duckdb")
+    levels = {c["output_column_name"]: c["comparison_levels"] for c in settings["comparisons"]}
+    exact_id = next(lv for lv in levels["id_number"] if lv["label_for_charts"].startswith("same number ("))
+    assert exact_id["m_probability"] > 0.9 and exact_id["u_probability"] < 1e-3
