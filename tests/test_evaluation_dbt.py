@@ -50,7 +50,7 @@ def test_estimates_match_verdicts(city: Path) -> None:
     assert district.loc["500107", "ci_upper"] < district.loc["500108", "ci_lower"]
     assert SIM_ERROR_RATE["500120"] == 0
     # the Python entry point gives the same numbers as the dbt model
-    py = estimate(city, "2015-02", verdicts_table="intermediate.int_audit_verdicts_checked")
+    py = estimate(city, "2015-02")
     py_d = py[py.level == "district"].set_index("district_code")
     assert py_d.error_rate.to_dict() == pytest.approx(district.error_rate.to_dict())
 

@@ -162,7 +162,9 @@ USABLE_VERDICTS_SQL = """
 """
 
 
-def estimate(warehouse: Path, period: str, verdicts_table: str = "marts.int_audit_verdicts_checked") -> pd.DataFrame:
+def estimate(
+    warehouse: Path, period: str, verdicts_table: str = "intermediate.int_audit_verdicts_checked"
+) -> pd.DataFrame:
     """Estimates as known at `period` (verdicts delivered up to it) straight from the warehouse (read-only)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         frames = con.execute("select * from marts.audit_frames where period <= ?", [period]).df()
