@@ -17,7 +17,7 @@ class LinkageConfig:
     """
 
     model_path: Path = DEFAULT_MODEL_PATH
-    threshold: float = 0.95
+    threshold: float = 0.9
     review_low: float = 0.5
     review_high: float = 0.995
     memory_limit: str = "2GB"
