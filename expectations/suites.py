@@ -97,7 +97,8 @@ def township_checks(
             "in_table",
             column,
             ref_table=DIVISIONS,
-            ref_column="township_code",
+            # staged sources carry the current district prefix; the list carries the code in force then
+            ref_column="township_code_current",
             mostly=exists_mostly,
             blocking=blocking,
             why="codes must be in that period's civil-affairs list (abolished ones included)",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dagster import Definitions, colored_console_logger, in_process_executor
 from dagster_dbt import DbtCliResource
 
-from orchestration.defs.dbt.assets import dbt_marts, dbt_staging
+from orchestration.defs.dbt.assets import dbt_audit, dbt_marts, dbt_staging
 from orchestration.defs.dbt.project import dbt_executable, dbt_project
-from orchestration.defs.ingest.assets import build_ingest_assets
+from orchestration.defs.ingest.assets import build_ingest_assets, delivery_log
 from orchestration.defs.linkage.assets import linkage_evaluation, person_linkage
 from orchestration.defs.publish.assets import publish_assets
 from orchestration.defs.quality.checks import build_quality_checks
@@ -22,10 +22,12 @@ apply_to_environ(settings)
 defs = Definitions(
     assets=[
         *build_ingest_assets(),
+        delivery_log,
         dbt_staging,
         person_linkage,
         linkage_evaluation,
         dbt_marts,
+        dbt_audit,
         *publish_assets,
     ],
     asset_checks=build_quality_checks(),

@@ -48,3 +48,19 @@ def test_sensor_requests_a_period_once(tmp_path: Path, monkeypatch: pytest.Monke
     _deliver(tmp_path, "2015-02", required_sources())
     later = list(deliveries_complete_sensor(build_sensor_context(cursor=ctx.cursor)))
     assert [r.partition_key for r in later] == ["2015-02"]
+
+
+def test_definitions_wire_every_stage_in_order() -> None:
+    """Every asset the job needs has a producer, and publishing waits for the marts (no external stubs)."""
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    job = defs.resolve_job_def("monthly_pipeline")
+    nodes = {n.name for n in job.graph.nodes}
+    assert {"dbt_staging", "person_linkage", "dbt_marts", "audit_sampling", "dbt_audit", "delivery_log"} <= nodes
+    external = [k.to_user_string() for k in graph.get_all_asset_keys() if not graph.get(k).is_materializable]
+    assert external == []
+    deps = job.graph.dependency_structure
+    upstream = {o.node_name for outs in deps.input_to_upstream_outputs_for_node("publish__bureau_report").values()
+                for o in outs}
+    assert "dbt_audit" in upstream

@@ -21,6 +21,8 @@ coded as (
     select
         r.*,
         dm.district_code,
+        -- the same township under the current (end-2016) district prefix, which every other model uses
+        dm.district_code || substr(r.township_code, 7) as township_code_current,
         tt.township_type is not null and ds.status is not null as codes_known
     from renamed as r
     left join {{ ref('district_code_map') }} as dm on dm.old_code = r.district_code_raw
