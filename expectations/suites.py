@@ -557,13 +557,14 @@ _MARTS = [
             Check(
                 "rows_add_up",
                 "expr",
-                sql="rows_loaded = rows_staged + rows_quarantined",
+                sql="rows_in = rows_staged + rows_quarantined",
+                where="status not in ('rejected', 'duplicate_file')",
                 why="every loaded row is either staged or quarantined",
             ),
             Check(
                 "quarantine_share",
                 "expr",
-                sql="rows_quarantined <= 0.05 * greatest(rows_loaded, 1)",
+                sql="rows_quarantined <= 0.05 * greatest(rows_in, 1)",
                 blocking=False,
                 why="a real registry quarantines a few %; more needs a look",
             ),
@@ -658,7 +659,9 @@ _MARTS = [
                 "not_null",
                 "district_code",
                 where="level <> 'city'",
-                why="district and township rows name their district",
+                blocking=False,
+                why="persons with no known home district (e.g. seen only in tax records) form an unassigned "
+                "row per level: visible as a warning, not a reason to stop publishing",
             ),
             Check(
                 "district_code_current",
