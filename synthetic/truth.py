@@ -59,12 +59,21 @@ def status_for_period(world: World, v: PeriodView, frames: dict[str, pd.DataFram
     n_held = pd.Series(pid).map(held).fillna(0).to_numpy()
     incomplete = unit & (n_held > 0) & (n_held < 5)
     rec_pid = np.isin(pid, list(receiving))
+    # The contract defines "full-time student" by the household survey (就业状态 学生): until a survey return
+    # saying so has been delivered, a student is still should-be-insured for pension. The field simulator
+    # records the month of that delivery in `student_reported_m`.
+    reported_m = (
+        p["student_reported_m"].fillna(np.iinfo(np.int64).max).to_numpy(np.int64)
+        if "student_reported_m" in p
+        else np.full(len(p), np.iinfo(np.int64).max)
+    )
+    student_known = p["is_student"].to_numpy(bool) & (reported_m <= m)
     parts = []
     for group, schemes in GROUPS.items():
         ins = np.isin(pid, active.loc[active["AAE140"].isin(schemes), "_pid"].unique())
         if group == "pension":
             ins |= rec_pid
-            should = (age >= 16) & alive & ~p["is_student"].to_numpy()
+            should = (age >= 16) & alive & ~student_known
         elif group == "medical":
             ins |= np.isin(pid, list(pensioner_310))
             should = alive.copy()
