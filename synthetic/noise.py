@@ -271,7 +271,9 @@ def _shift_date(s: str, r: random.Random) -> str:
     elif k < 0.7:
         d2 = d + pd.Timedelta(days=r.choice([-1, 1]) * r.randint(1, 30))
     else:
-        d2 = d.replace(year=d.year + r.choice([-1, 1]))
+        # Feb 29 has no twin in the neighbouring years: fall back to the 28th
+        year = d.year + r.choice([-1, 1])
+        d2 = d.replace(year=year, day=min(d.day, 28) if d.month == 2 else d.day)
     return d2.strftime("%Y%m%d" if compact else "%Y-%m-%d")
 
 

@@ -186,3 +186,14 @@ def test_noise_config_from_file(tmp_path: Path) -> None:
     j.write_text('{"bogus": 0.1}', encoding="utf-8")
     with pytest.raises(ValueError, match="unknown rates bogus"):
         NoiseConfig.from_file(j)
+
+
+def test_shifted_leap_day_stays_a_real_date() -> None:
+    """A birth date of 29 Feb shifted by a year must not crash the generator (seed 20150101 at 50 k hit it)."""
+    import random
+
+    from synthetic.noise import _shift_date
+
+    for i in range(200):
+        out = _shift_date("1996-02-29", random.Random(i))
+        assert len(out) == 10 and out[4] == "-"
