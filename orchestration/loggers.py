@@ -15,7 +15,10 @@ class _StepLines(logging.Handler):
             return
         kind = event.event_type_value
         step = event.step_key or ""
-        if kind == "STEP_SUCCESS":
+        if kind == "STEP_START" and "_gx_" not in step and not step.startswith("raw__"):
+            # long steps (dbt, linkage, publishing) announce themselves so a slow one is visible while it runs
+            print(f"    start {step}", flush=True)
+        elif kind == "STEP_SUCCESS":
             secs = getattr(event.event_specific_data, "duration_ms", 0) / 1000
             print(f"    ok    {step:<52} {secs:7.1f}s", flush=True)
         elif kind == "STEP_FAILURE":

@@ -16,6 +16,14 @@ from orchestration.partitions import monthly_partitions
 from orchestration.settings import Settings
 
 INPUT_KEY = AssetKey(["intermediate", "int_person_records"])
+
+
+def _staged_keys() -> list[AssetKey]:
+    """Every staged table: linkage depends on them directly so that their blocking quality gates (asset checks
+    on the staging models) hold linkage back — int_person_records is built in the same dbt step as they are."""
+    from canbao.contract import load_contract
+
+    return [AssetKey(["staging", spec.model]) for spec in load_contract().values() if spec.model]
 LINKAGE_TABLES = ["record_links", "identifier_registry", "identifier_history", "clerical_review"]
 
 
@@ -33,7 +41,7 @@ def linkage_config(settings: Settings):  # noqa: ANN201 - LinkageConfig imported
     specs=[
         AssetSpec(
             AssetKey(["linkage", t]),
-            deps=[INPUT_KEY],
+            deps=[INPUT_KEY, *_staged_keys()],
             group_name="linkage",
             kinds={"splink", "duckdb"},
             owners=[OWNER],
