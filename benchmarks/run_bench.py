@@ -1,0 +1,174 @@
+"""Benchmark the whole pipeline at a given city size: `make bench SCALE=1000000`.
+
+Generates the city once (cached under benchmarks/cache/), runs the first period end to end with the in-process
+executor, then the second period (the monthly routine), and prints per stage: wall time, rows in/out,
+comparisons made; plus peak memory (this process and the dbt subprocesses) and the linkage F1 against the
+naive baseline. One row per run is appended to benchmarks/results.csv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+STAGES = {
+    "ingest": lambda k: k.startswith("raw__") or k == "delivery_log",
+    "staging (dbt)": lambda k: k == "dbt_staging",
+    "quality gates": lambda k: "_gx_" in k,
+    "linkage": lambda k: k in ("person_linkage", "linkage__evaluation"),
+    "marts (dbt)": lambda k: k in ("dbt_marts", "dbt_audit"),
+    "audit sampling": lambda k: k == "audit_sampling",
+    "publish": lambda k: k.startswith("publish__"),
+}
+
+
+def _peak_mb() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def _step_seconds(run_id: str) -> dict[str, float]:
+    from dagster import DagsterInstance
+
+    stats = DagsterInstance.get().get_run_step_stats(run_id)
+    return {s.step_key: (s.end_time or 0) - (s.start_time or 0) for s in stats}
+
+
+def _latest_run_id() -> str:
+    from dagster import DagsterInstance
+
+    return DagsterInstance.get().get_runs(limit=1)[0].run_id
+
+
+def _figures(warehouse: Path, period: str) -> dict[str, float | int]:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        out: dict[str, float | int] = {}
+        out["raw_rows"] = con.execute(
+            "select sum(rows_loaded) from raw._deliveries where period=?", [period]
+        ).fetchone()[0]
+        out["staged_person_records"] = con.execute(
+            "select count(*) from intermediate.int_person_records where period=?", [period]
+        ).fetchone()[0]
+        out["quarantined"] = con.execute("select count(*) from marts.quarantine where period=?", [period]).fetchone()[0]
+        out["identifiers"] = con.execute(
+            "select count(distinct identifier) from marts.record_identifiers where period=?", [period]
+        ).fetchone()[0]
+        metrics = con.execute(
+            "select metrics from linkage.runs where period=? order by finished_at desc limit 1", [period]
+        ).fetchone()
+        if metrics:
+            m = json.loads(metrics[0]) if isinstance(metrics[0], str) else metrics[0]
+            comps = m.get("comparisons_per_rule") or m.get("comparisons") or {}
+            out["comparisons"] = sum(comps.values()) if isinstance(comps, dict) else comps
+            out["distinct_records"] = m.get("distinct_records", 0)
+        for method in ("splink", "naive_id_number"):
+            row = con.execute(
+                "select value from linkage.evaluation where period=? and method=? and subset='overall' "
+                "and metric='pairwise_f1' order by run_id desc limit 1",
+                [period, method],
+            ).fetchone()
+            if row:
+                out[f"f1_{method}"] = round(row[0], 5)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=int, default=100_000, help="persons in the synthetic city")
+    ap.add_argument("--seed", type=int, default=20150101)
+    ap.add_argument("--periods", default="2015-01:2015-02", help="first period end to end, then the routine")
+    ap.add_argument("--cache", default=str(HERE / "cache"))
+    ap.add_argument("--results", default=str(HERE / "results.csv"))
+    args = ap.parse_args()
+
+    from orchestration.partitions import period_range
+    from orchestration.settings import Settings
+
+    periods = period_range(args.periods)
+    city = Path(args.cache) / f"city-{args.scale}-{args.seed}-{periods[0]}-{periods[-1]}"
+    gen_seconds = 0.0
+    if not (city / "truth" / "config.json").exists():
+        from synthetic.generate import generate_city
+
+        shutil.rmtree(city, ignore_errors=True)
+        t = time.perf_counter()
+        generate_city(city, args.scale, args.seed, periods)
+        gen_seconds = time.perf_counter() - t
+    home = Path(args.cache) / f"home-{args.scale}-{args.seed}"
+    shutil.rmtree(home, ignore_errors=True)
+    os.environ["DAGSTER_HOME"] = str(home / "dagster")
+    settings = Settings(
+        home=home,
+        landing=city / "landing",
+        truth=city / "truth",
+        memory_limit=os.environ.get("CANBAO_MEMORY_LIMIT", "12GB"),
+    )
+
+    from canbao.pipeline import run_periods
+
+    rows = []
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE.parent, check=False
+    ).stdout.strip()
+    for i, period in enumerate(periods):
+        t = time.perf_counter()
+        outcome = run_periods(settings, [period])[0]
+        wall = time.perf_counter() - t
+        if not outcome.success:
+            print(f"period {period} failed: {outcome.failures[:3]}")
+            raise SystemExit(1)
+        steps = _step_seconds(_latest_run_id())
+        stage_seconds = {name: round(sum(v for k, v in steps.items() if pred(k)), 1) for name, pred in STAGES.items()}
+        own, children = _peak_mb()
+        figures = _figures(settings.warehouse, period)
+        row = {
+            "commit": commit,
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "scale": args.scale,
+            "period": period,
+            "kind": "first" if i == 0 else "routine",
+            "generate_s": round(gen_seconds, 1) if i == 0 else "",
+            "wall_s": round(wall, 1),
+            **{f"{k}_s": v for k, v in stage_seconds.items()},
+            "peak_mb_pipeline": round(own),
+            "peak_mb_dbt": round(children),
+            **figures,
+        }
+        rows.append(row)
+        print(f"\n== {args.scale:,} persons, period {period} ({row['kind']}): {wall:.0f} s wall")
+        for k, v in stage_seconds.items():
+            share = v / wall * 100 if wall else 0
+            print(f"   {k:<16} {v:8.1f} s  {share:5.1f} %")
+        print(f"   peak memory: pipeline {own:.0f} MB, dbt {children:.0f} MB")
+        for k, v in figures.items():
+            print(f"   {k:<22} {v}")
+    if len(rows) == 2:
+        print(f"\nroutine / first period wall time: {rows[1]['wall_s'] / rows[0]['wall_s']:.2f}")
+    results = Path(args.results)
+    fields = sorted({k for r in rows for k in r}, key=lambda k: list(rows[0]).index(k) if k in rows[0] else 99)
+    existing = results.exists()
+    with results.open("a", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        if not existing:
+            w.writeheader()
+        w.writerows(rows)
+    print(f"appended to {results}")
+
+
+if __name__ == "__main__":
+    main()
