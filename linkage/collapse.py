@@ -55,6 +55,24 @@ def _date_text(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, errors="coerce").dt.strftime("%Y-%m-%d").astype("string")
 
 
+def _has_issue(records: pd.DataFrame, issue: str) -> pd.Series:
+    if "data_issues" not in records:
+        return pd.Series(False, index=records.index)
+    return records["data_issues"].map(lambda v: v is not None and not isinstance(v, float) and issue in list(v))
+
+
+def _stated_gender(records: pd.DataFrame) -> pd.Series:
+    """The gender the record states, like the birth date: a child's row carrying a parent's number states the
+    child's gender, while the resolved gender is the number's. Staging flags `gender_conflict` only when the
+    stated gender is 1/2 and differs from the number's, so the stated one is then the other of 1/2."""
+    gender = _text(records["gender"])
+    if "id_gender" in records:
+        id_gender = _text(records["id_gender"])
+        flipped = id_gender.map({"1": "2", "2": "1"}).astype("string")
+        gender = gender.mask(_has_issue(records, "gender_conflict") & flipped.notna(), flipped)
+    return gender.where(gender.isin(["1", "2"]))  # '9' (unknown) is no evidence
+
+
 def standardise(records: pd.DataFrame) -> pd.DataFrame:
     """int_person_records rows -> model columns (without distinct_id), same index."""
     out = pd.DataFrame(index=records.index)
@@ -69,8 +87,7 @@ def standardise(records: pd.DataFrame) -> pd.DataFrame:
     for fallback in ("birth_date", "id_birth_date"):
         dob = dob.fillna(_date_text(records[fallback]))
     out["dob"] = dob
-    gender = _text(records["gender"])
-    out["gender"] = gender.where(gender.isin(["1", "2"]))  # '9' (unknown) is no evidence
+    out["gender"] = _stated_gender(records)
     phone = _text(records["phone"]).str.replace(r"[^0-9]", "", regex=True)
     out["phone"] = phone.mask(phone.str.len().fillna(0) < 7, pd.NA)
     ident = out["id_number"].where(out["id_number"].str.len() == 18)

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from linkage import parameters as params_io
-from linkage.cluster import connected_components
+from linkage.cluster import constrained_components, node_facts
 from linkage.collapse import DERIVED_COLUMNS, KEY_COLUMNS, collapse
 from linkage.config import LinkageConfig
 from linkage.identifiers import assign
@@ -94,10 +94,13 @@ def run_period(warehouse: Path, period: str, config: LinkageConfig, run_id: str)
     pairs = prediction.pairs
     linked = pairs[pairs["match_probability"] >= config.threshold]
     nodes = sorted(set(prior.distinct["distinct_id"]) | set(current["distinct_id"]))
-    edges = list(zip(linked["distinct_id_l"], linked["distinct_id_r"], strict=True))
-    if not config.relink_all:
-        edges += _prior_edges(prior.identifiers)
-    clusters = connected_components(nodes, edges)
+    edges = list(zip(linked["distinct_id_l"], linked["distinct_id_r"], linked["match_weight"], strict=True))
+    must_links = [] if config.relink_all else _prior_edges(prior.identifiers)
+    in_scope = pd.concat([prior.distinct[cols], fresh[cols]], ignore_index=True)
+    components = constrained_components(nodes, must_links, edges, node_facts(in_scope))
+    clusters = components.labels
+    if components.refused:
+        logger.info("%s: %d links refused (would join records of two people)", period, len(components.refused))
     first_seen = dict(zip(prior.distinct["distinct_id"], prior.distinct["first_period"], strict=True))
     order = {n: (first_seen.get(n, period),) for n in nodes}
     assignment = assign(clusters, prior.identifiers, prior.next_number, seen_order=order)

@@ -21,9 +21,9 @@ logger = logging.getLogger(__name__)
 
 INPUT_TABLE = "intermediate.int_person_records"
 INPUT_COLUMNS = (
-    "record_key, source, period, file_name, row_number, id_number, id_is_valid, id_birth_date, name, "
+    "record_key, source, period, file_name, row_number, id_number, id_is_valid, id_birth_date, id_gender, name, "
     "name_pinyin, surname, given_name, birth_date, birth_date_stated, gender, district_code, township_code, "
-    "phone, household_no"
+    "phone, household_no, data_issues"
 )
 
 _DISTINCT_COLS = ", ".join(f"{c} {'BOOLEAN' if c == 'id_is_valid' else 'VARCHAR'}" for c in KEY_COLUMNS)
