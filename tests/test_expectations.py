@@ -38,7 +38,7 @@ def _add_period(con: duckdb.DuckDBPyConnection, period: str, n: int, bad: bool =
     con.execute(
         f"INSERT INTO staging.stg_ca_divisions__townships VALUES "
         f"('ca_divisions|{period}|d.csv|1', 'ca_divisions', '{period}', '500107', '九龙坡区', '500107001', "
-        f"'石桥铺街道', '街道', '有效', NULL)"
+        f"'石桥铺街道', '街道', '有效', NULL, '500107001')"
     )
 
 
@@ -58,7 +58,8 @@ def warehouse(tmp_path: Path) -> Path:
     con.execute(
         """CREATE TABLE staging.stg_ca_divisions__townships (record_key VARCHAR, source VARCHAR,
             period VARCHAR, district_code VARCHAR, district_name VARCHAR, township_code VARCHAR,
-            township_name VARCHAR, township_type VARCHAR, status VARCHAR, successor_code VARCHAR)"""
+            township_name VARCHAR, township_type VARCHAR, status VARCHAR, successor_code VARCHAR,
+            township_code_current VARCHAR)"""
     )
     _add_period(con, "2015-01", 1000)
     _add_period(con, "2015-02", 1000)
