@@ -46,7 +46,7 @@ def connected_components(nodes: Sequence[str], edges: Iterable[tuple[str, str]])
 #   number keeps the birth date; a mistyped digit breaks the check character, so both numbers are real and
 #   each is its holder's own);
 # * name, birth date and gender all disagreeing (no one-character name difference, no birth-date typo
-#   pattern, both genders known and different).
+#   pattern or date within two calendar months, both genders known and different).
 #
 # These rules come from how numbers are issued and how typing errors look, not from weights: they hold for
 # any city's error mix. Prior identifiers' memberships (must-links) are applied first and never refused, so
@@ -109,14 +109,20 @@ def _names_disagree(a: Profile, b: Profile) -> bool:
 
 
 def _dates_disagree(a: str | None, b: str | None) -> bool:
-    """Neither equal nor a typing error of each other (day/month swapped, one of year/month/day off)."""
+    """Neither equal nor a typing error of each other (day/month swapped, one of year/month/day off, within
+    two calendar months)."""
     if a is None or b is None or a == b:
         return False
     ya, ma, da = a[0:4], a[5:7], a[8:10]
     yb, mb, db = b[0:4], b[5:7], b[8:10]
     if ma == db and da == mb:
         return False
-    return sum((ya == yb, ma == mb, da == db)) < 2
+    if sum((ya == yb, ma == mb, da == db)) >= 2:
+        return False
+    try:  # within two calendar months: a shifted day, a lunar birthday written as a solar one
+        return abs((int(ya) * 12 + int(ma)) - (int(yb) * 12 + int(mb))) > 2
+    except ValueError:
+        return True
 
 
 def profiles_incompatible(a: Profile, b: Profile) -> bool:

@@ -36,6 +36,10 @@ _DOB_CLOSE = (
     " OR (substr(dob_l, 6, 2) = substr(dob_r, 6, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 9, 2))"
     " OR (substr(dob_l, 6, 2) = substr(dob_r, 9, 2) AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2))"
 )
+# At most two calendar months apart: a shifted day across a month end, or a lunar-calendar birthday written
+# as a solar one (20-50 days later). A parent's and a child's birth dates are years apart.
+_MONTH_INDEX = "(cast(substr(dob_{s}, 1, 4) as int) * 12 + cast(substr(dob_{s}, 6, 2) as int))"
+_DOB_NEAR = f"abs({_MONTH_INDEX.format(s='l')} - {_MONTH_INDEX.format(s='r')}) <= 2"
 
 
 # The number's birth part (YYYYMMDD) and whether the record's own birth date agrees with it: a record whose
@@ -61,12 +65,14 @@ def _id_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("id_core"),
             # A child's row carrying a parent's number (shared number): same number, but the birth date is not
-            # a typo of the other (not equal, not day/month swapped, not one of year/month/day off) and the
+            # a typo of the other (not equal, not day/month swapped, not one of year/month/day off, not within
+            # two calendar months) and the
             # name is not the same name or reading. Parents and children often share a surname and a character
             # (何博航/何伟航: one edit), so a one-character difference is no reason to trust the number here.
             # The number then says nothing (weight 0: m = u); name, dob and gender speak.
             cll.CustomLevel(
-                f"id_core_l = id_core_r AND NOT {_SAME_NAME} AND dob_l <> dob_r AND NOT ({_DOB_CLOSE})",
+                f"id_core_l = id_core_r AND NOT {_SAME_NAME} AND dob_l <> dob_r AND NOT ({_DOB_CLOSE})"
+                f" AND NOT ({_DOB_NEAR})",
                 label_for_charts="same number, other name and birth date",
             ).configure(m_probability=1e-5, u_probability=1e-5, fix_m_probability=True, fix_u_probability=True),
             cll.ExactMatchLevel("id_core").configure(label_for_charts="same number (birth part aside)"),
