@@ -24,6 +24,8 @@ def _staged_keys() -> list[AssetKey]:
     from canbao.contract import load_contract
 
     return [AssetKey(["staging", spec.model]) for spec in load_contract().values() if spec.model]
+
+
 LINKAGE_TABLES = ["record_links", "identifier_registry", "identifier_history", "clerical_review"]
 
 

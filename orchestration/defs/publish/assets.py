@@ -4,6 +4,9 @@ Mart gates (blocking asset checks on the marts) stand between the marts and thes
 stops publishing.
 """
 
+import hashlib
+import json
+import os
 import shutil
 import subprocess
 
@@ -145,20 +148,28 @@ def department_extracts(context: AssetExecutionContext) -> MaterializeResult:
 )
 def dbt_docs(context: AssetExecutionContext) -> MaterializeResult:
     settings = Settings.from_env()
+    out = settings.reports / "dbt_docs"
+    # The docs describe models and columns, which change with the code, not with the period: regenerate only
+    # when the dbt project (its parsed manifest) changed since the last site was built.
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    fingerprint = hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else ""
+    stamp = out / ".manifest.sha256"
+    if (out / "index.html").exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return MaterializeResult(metadata={"docs": _file_url(out / "index.html"), "regenerated": False})
     target = settings.tmp / "dbt_docs_target"
     with retry_on_lock():
         proc = subprocess.run(
             [dbt_executable(), "docs", "generate", "--static", "--project-dir", str(DBT_PROJECT_DIR),
              "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target), "--quiet",
-             "--vars", f'{{"period": "{context.partition_key}"}}'],
-            capture_output=True, text=True, check=False, env={**__import__("os").environ, **settings.as_env()},
+             "--vars", json.dumps({"period": context.partition_key})],
+            capture_output=True, text=True, check=False, env={**os.environ, **settings.as_env()},
         )  # fmt: skip
         if proc.returncode != 0:
             raise RuntimeError("dbt docs generate failed: " + (proc.stdout + proc.stderr).strip()[-500:])
-    out = settings.reports / "dbt_docs"
     out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(target / "static_index.html", out / "index.html")
-    return MaterializeResult(metadata={"docs": _file_url(out / "index.html")})
+    stamp.write_text(fingerprint)
+    return MaterializeResult(metadata={"docs": _file_url(out / "index.html"), "regenerated": True})
 
 
 @asset(
