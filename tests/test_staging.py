@@ -176,6 +176,6 @@ def test_rerun_replaces_the_period(warehouse: Path) -> None:
     con.execute("delete from raw.si_employee where \"AAC001\" = '3'")
     con.execute("update raw._deliveries set rows_loaded = 4 where source = 'si_employee'")
     con.close()
-    run_dbt(warehouse, ["run", "--select", "stg_si_employee__enrollments stg_quarantine"], PERIOD)
+    run_dbt(warehouse, ["run", "--select", "base_si_employee stg_si_employee__enrollments stg_quarantine"], PERIOD)
     assert _q(warehouse, "select row_number from staging.stg_si_employee__enrollments") == [(1,)]
     assert _q(warehouse, "select status from marts.reconciliation where source = 'si_employee'") == [("ok",)]
