@@ -104,7 +104,7 @@ def test_publish_outputs_exist(pipeline_city: PipelineCity) -> None:
     for suite in ("stg_ps_hukou__residents", "mart_coverage"):
         assert suite in data_docs
     assert (reports / "dbt_docs" / "index.html").stat().st_size > 100_000
-    assert list((reports / "linkage").glob("*.html"))
+    assert list((reports / "linkage").rglob("*.html"))
 
 
 def test_rerunning_a_period_changes_nothing(pipeline_city: PipelineCity, tmp_path: Path) -> None:
