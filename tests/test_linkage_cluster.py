@@ -28,6 +28,7 @@ def test_profiles_incompatible_needs_name_date_and_gender_all_different():
     assert not profiles_incompatible(girl, Profile("王芬", "wangfen", "1982-01-18", "1"))  # one character
     assert not profiles_incompatible(girl, Profile("李强", "liqiang", "2014-01-17", "1"))  # one day off
     assert not profiles_incompatible(girl, Profile("李强", "liqiang", "2014-16-01", "1"))  # day/month swapped
+    assert not profiles_incompatible(girl, Profile("李强", "liqiang", "2013-12-20", "1"))  # lunar vs solar
     assert not profiles_incompatible(girl, Profile("李强", "liqiang", "1982-01-18", None))  # gender unknown
     assert not profiles_incompatible(girl, Profile("李强", "liqiang", "1982-01-18", "2"))
 

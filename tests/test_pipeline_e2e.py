@@ -196,3 +196,35 @@ def test_bad_delivery_stops_at_its_gate_and_marts_are_not_rebuilt(pipeline_city:
     assert (
         _q(home / "warehouse.duckdb", "select count(*) from linkage.record_links where period = ?", [period])[0][0] == 0
     )
+
+
+def test_field_work_closes_items_and_feeds_the_audit(pipeline_city: PipelineCity) -> None:
+    """Survey returns for the first period's worklist are staged without quarantine in the second period, close
+    the visited items (which leave the new worklist), and every audit verdict is usable."""
+    summary = pipeline_city.field_summary
+    with duckdb.connect(str(pipeline_city.warehouse), read_only=True) as con:
+        staged = con.execute("select count(*) from staging.stg_survey_returns__visits").fetchone()[0]
+        quarantined = con.execute(
+            "select count(*) from staging.stg_quarantine where source = 'survey_returns'"
+        ).fetchone()[0]
+        assert staged == summary["survey_rows"] and quarantined == 0
+        closed = (
+            con.execute("""
+            select s.survey_form_no is not null as visited, avg((w.status = 'closed')::int) as closed
+            from marts.worklist_items as w
+            left join (select distinct survey_form_no from staging.stg_survey_returns__visits) as s
+                on s.survey_form_no = w.worklist_item_id
+            where w.issued_period = '2015-01' group by all""")
+            .df()
+            .set_index("visited")["closed"]
+        )
+        assert closed[True] > 0.85 and closed[False] < 0.2
+        still_listed = con.execute("""
+            select count(*) from marts.survey_worklist as s
+            join marts.worklist_items as w using (worklist_item_id)
+            where s.period = '2015-02' and w.status = 'closed'""").fetchone()[0]
+        assert still_listed == 0
+        usable = con.execute(
+            "select count(*) filter (where is_usable), count(*) from intermediate.int_audit_verdicts_checked"
+        ).fetchone()
+        assert usable == (summary["verdicts"], summary["verdicts"])
