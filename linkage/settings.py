@@ -66,10 +66,10 @@ def _id_comparison() -> cl.CustomComparison:
             cll.NullLevel("id_core"),
             # A child's row carrying a parent's number (shared number): same number, but the birth date is not
             # a typo of the other (not equal, not day/month swapped, not one of year/month/day off, not within
-            # two calendar months) and the
-            # name is not the same name or reading. Parents and children often share a surname and a character
-            # (何博航/何伟航: one edit), so a one-character difference is no reason to trust the number here.
-            # The number then says nothing (weight 0: m = u); name, dob and gender speak.
+            # two calendar months) and the name is not the same name or reading. Parents and children often
+            # share a surname and a character (何博航/何伟航: one edit), so a one-character difference is no
+            # reason to trust the number here. The number then says nothing (weight 0: m = u); name, dob and
+            # gender speak.
             cll.CustomLevel(
                 f"id_core_l = id_core_r AND NOT {_SAME_NAME} AND dob_l <> dob_r AND NOT ({_DOB_CLOSE})"
                 f" AND NOT ({_DOB_NEAR})",
@@ -80,8 +80,10 @@ def _id_comparison() -> cl.CustomComparison:
             cll.DamerauLevenshteinLevel("id_core", 1).configure(label_for_charts="two digits transposed"),
             # Two different VALID numbers: a re-issued number (same person, same name) or twins/siblings
             # (same birth part, household, phone; different given names). EM cannot separate families from
-            # persons and u-sampling would count the name twice, so both levels are fixed by policy:
-            # with the same name (or reading) a small re-issue prior, with another name near-impossible.
+            # persons and u-sampling would count the name twice, so these levels are fixed by policy: with the
+            # same name (or reading) another birth date in each record's own number is another person, the
+            # same address code and birth part a re-issue, another address code a rarer re-issue; with
+            # another name near-impossible.
             cll.CustomLevel(
                 f"id_is_valid_l AND id_is_valid_r AND {_SAME_NAME}"
                 f" AND {_ID_BIRTH.format(s='l')} <> {_ID_BIRTH.format(s='r')} AND {_both(_OWN_NUMBER)}",
@@ -212,7 +214,7 @@ def training_blocking_rules() -> list[BlockingRuleCreator]:
     No session blocks on phone/household: those blocks are full of twins and siblings who agree on
     everything but name and number, and EM would learn them as matches (measured: m(name else) 0.19).
     Splink leaves out of a session every comparison that reads a blocked column: the ID comparison reads
-    name, name_pinyin and dob (its shared-number and other-birth-date levels), so the session that trains the
+    id_number, name, name_pinyin and dob (its shared-number and re-issue levels), so the session that trains the
     ID levels blocks on surname + given name + district (same name, other columns) instead of dob + pinyin.
     """
     return [
