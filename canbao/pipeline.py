@@ -87,7 +87,9 @@ def run_periods(settings: Settings, periods: list[str], groups: list[str] | None
     job = defs.resolve_job_def("monthly_pipeline")
     instance = DagsterInstance.get()
     outcomes: list[PeriodOutcome] = []
-    run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}, "progress": {}}}
+    # The command line shows one line per step (progress logger) and a one-line reason on failure; the full
+    # event log with stack traces stays in the Dagster instance, visible in the UI.
+    run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}, "progress": {}}}
     selection = None
     if groups is not None:
         graph = defs.resolve_asset_graph()
