@@ -23,7 +23,11 @@ class LinkageConfig:
     memory_limit: str = "2GB"
     temp_directory: Path | None = None
     reports_dir: Path | None = None
+    # "duckdb" (predict.py) or "spark" (spark_backend.py: the [spark] extra and Java 17, see docs/spark.md).
     backend: str = "duckdb"
+    # Spark only: local[N] or spark://host:7077; scratch files go under temp_directory/spark.
+    spark_master: str = "local[2]"
+    spark_shuffle_partitions: int = 8
     # Re-link every distinct record seen so far instead of matching only the new ones (allows splits).
     relink_all: bool = False
     # Random pairs for u estimation when training.
@@ -32,7 +36,7 @@ class LinkageConfig:
     extra_duckdb_settings: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.backend != "duckdb":
-            raise ValueError(f"backend {self.backend!r} is not available yet (only 'duckdb')")
+        if self.backend not in ("duckdb", "spark"):
+            raise ValueError(f"unknown linkage backend {self.backend!r} (use 'duckdb' or 'spark')")
         if not 0.0 < self.review_low <= self.threshold <= self.review_high <= 1.0:
             raise ValueError("need 0 < review_low <= threshold <= review_high <= 1")

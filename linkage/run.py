@@ -87,7 +87,12 @@ def run_period(warehouse: Path, period: str, config: LinkageConfig, run_id: str)
     parameters = params_io.load(config.model_path)
     t = time.perf_counter()
     keep_from = min(config.review_low, config.threshold)
-    prediction = score(existing, to_score, parameters, config, keep_from=keep_from)
+    if config.backend == "spark":
+        from linkage.spark_backend import score as score_on_spark  # optional extra: imported only when asked
+
+        prediction = score_on_spark(existing, to_score, parameters, config, keep_from=keep_from)
+    else:
+        prediction = score(existing, to_score, parameters, config, keep_from=keep_from)
     seconds["predict"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -36,6 +36,8 @@ def linkage_config(settings: Settings):  # noqa: ANN201 - LinkageConfig imported
         memory_limit=settings.memory_limit,
         temp_directory=settings.tmp / "linkage",
         reports_dir=settings.reports / "linkage",
+        backend=settings.linkage_backend,
+        spark_master=settings.spark_master,
     )
 
 
