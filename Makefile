@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+TEST_STAMP := $(VENV)/.installed-test-stamp
 
 # The embedded default city (override on the command line: make run PERSONS=100000).
 PERSONS ?= 50000
@@ -20,17 +21,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e ".[dev]"
 	@touch $(STAMP)
 
+# The tests also run the Spark backend against DuckDB: they need the optional [spark] extra (pyspark; Java 17
+# is a system requirement, the Spark tests skip with a reason when it is missing).
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e ".[dev,spark]"
+	@touch $(TEST_STAMP)
+
 install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/canbao demo --persons $(PERSONS) --seed $(SEED) --periods $(PERIODS) --data $(DATA) --home $(HOME_DIR)
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
+# The UI reads the same Dagster instance as `make run` (<home>/dagster), so its runs are visible there.
 ui: $(STAMP)
-	CANBAO_HOME=$(HOME_DIR) CANBAO_LANDING=$(DATA)/landing $(BIN)/dg dev --host 127.0.0.1 --port 3000
+	mkdir -p $(HOME_DIR)/dagster
+	CANBAO_HOME=$(HOME_DIR) CANBAO_LANDING=$(DATA)/landing DAGSTER_HOME=$(HOME_DIR)/dagster \
+		$(BIN)/dg dev --host 127.0.0.1 --port 3000
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
