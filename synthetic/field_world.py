@@ -121,6 +121,8 @@ class FieldRenderer(Renderer):
     def si_resident(self, v: PeriodView) -> pd.DataFrame:
         df = super().si_resident(v)
         r = self.restarts[self.restarts["restart_m"].astype(np.int64) <= v.m]
+        # a record re-activated by two field rounds (lapsed again in between) follows its latest restart
+        r = r.sort_values("restart_m", kind="stable").drop_duplicates("record_id", keep="last")
         if len(df) == 0 or len(r) == 0:
             return df
         keys = r["record_id"].to_numpy(np.int64).astype(np.uint64) + np.uint64(RECORD_KEY_OFFSET)
