@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from synthetic.codes import id_check_char
 from synthetic.config import month_end
 from synthetic.render import PeriodView
-from synthetic.world import World, month_of
+from synthetic.world import NEVER, World, month_of
 
 GROUPS = {"pension": ("110", "170"), "medical": ("310", "390"), "unemployment": ("210",),
           "work_injury": ("410",), "maternity": ("510",)}
@@ -29,16 +30,104 @@ def employed_by_unit(world: World, m: int, emp: pd.DataFrame) -> set[int]:
     return set(taxed.to_numpy()) | set(paid.to_numpy())
 
 
+def reported_death_date(world: World, m: int) -> np.ndarray:
+    """Date of death as the deliveries up to month m show it (NaT while no source has reported the death):
+    medical certificate (hfp_vital) > cremation (ca_death) > hukou 死亡注销 change date. The contract stops
+    the obligation for a person *seen* dead; a death nobody has reported yet changes nothing."""
+    p = world.persons
+    death = p["death_date"].to_numpy("datetime64[D]")
+    death_m = month_of(death)
+    hfp = p["death_hfp"].to_numpy(bool) & (death_m + p["death_hfp_delay"].to_numpy(np.int64) <= m)
+    crem_m = month_of(p["cremation_date"].to_numpy("datetime64[D]"))
+    ca = p["death_ca"].to_numpy(bool) & (crem_m <= m)
+    cancel = p["hukou_cancel_date"].to_numpy("datetime64[D]")
+    hukou = (p["hukou_cancel_reason"].to_numpy(object) == "死亡注销") & (month_of(cancel) <= m)
+    return np.where(hfp, death, np.where(ca, p["death_date_ca"].to_numpy("datetime64[D]"),
+                                          np.where(hukou, cancel, np.datetime64("NaT"))))
+
+
+def _to_2016(world: World) -> dict[str, str]:
+    d = world.geo.districts
+    out = dict(zip(d["code_2014"].astype(str), d["code_2016"].astype(str), strict=True))
+    out.update(zip(d["code_2015"].astype(str), d["code_2016"].astype(str), strict=True))
+    out.update(zip(d["code_2016"].astype(str), d["code_2016"].astype(str), strict=True))
+    return out
+
+
+def _latest_insurance_district(world: World, emp: pd.DataFrame, res: pd.DataFrame) -> pd.Series:
+    """person → district (end-2016 code) of the most recent insurance record of the period's snapshots: the
+    latest last contribution (employee: first day of the month paid; resident: 31 Dec of the year paid),
+    then the latest enrolment date."""
+    paid_e = pd.to_datetime(emp["ZHJFNY"], format="%Y%m", errors="coerce")
+    paid_r = pd.to_datetime(res["ZHJFND"] + "-12-31", format="%Y-%m-%d", errors="coerce")
+    recs = pd.concat([
+        pd.DataFrame({"_pid": emp["_pid"].to_numpy(), "paid": paid_e.to_numpy(), "district": emp["AAB301"].to_numpy(),
+                      "enrolled": pd.to_datetime(emp["AAC030"], format="%Y%m%d", errors="coerce").to_numpy()}),
+        pd.DataFrame({"_pid": res["_pid"].to_numpy(), "paid": paid_r.to_numpy(), "district": res["AAB301"].to_numpy(),
+                      "enrolled": pd.to_datetime(res["AAC030"], format="%Y%m%d", errors="coerce").to_numpy()}),
+    ], ignore_index=True)
+    recs = recs.sort_values(["_pid", "paid", "enrolled"], ascending=[True, False, False], na_position="last")
+    latest = recs.drop_duplicates("_pid")
+    return pd.Series(latest["district"].map(_to_2016(world)).fillna(latest["district"]).to_numpy(object),
+                     index=latest["_pid"].to_numpy())
+
+
+def _with_sources(world: World, v: PeriodView, frames: dict[str, pd.DataFrame],
+                  sources: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """frames plus any of `sources` a caller did not pass (the field simulator passes only the SI, tax and
+    assistance frames it re-renders), rendered clean from the world."""
+    missing = [s for s in sources if s not in frames]
+    if not missing:
+        return frames
+    from synthetic.render import Renderer
+
+    render = Renderer(world)
+    return {**frames, **{s: getattr(render, s)(v) for s in missing}}
+
+
+def registered(world: World, v: PeriodView, frames: dict[str, pd.DataFrame]) -> tuple[np.ndarray, np.ndarray]:
+    """(registered, home district) per person (world.persons order) by the contract's "Whom we register",
+    applied to what the deliveries up to month v.m show:
+    - hukou registered, unless cancelled 迁出注销 before this month; a residence permit delivered this month;
+      a newborn whose birth hfp_vital has reported (not yet on a hukou); anyone in this month's SI snapshots
+      or in tax withholding / pension payments delivered so far;
+    - after 迁出注销 only a permit, an employee contribution or tax withholding in the last 3 months keeps them.
+    Home district: hukou → permit → most recent insurance record → newborn: the mother's; else unknown."""
+    p = world.persons
+    m = v.m
+    end = np.datetime64(month_end(m))
+    pid = p["person_id"].to_numpy()
+    frames = _with_sources(world, v, frames, ("ps_residence",))
+    emp, res = frames["si_employee"], frames["si_resident"]
+    cancel_m = month_of(p["hukou_cancel_date"].to_numpy("datetime64[D]"))
+    moved_out = (p["hukou_cancel_reason"].to_numpy(object) == "迁出注销") & (cancel_m < m)
+    on_hukou = p["local"].to_numpy(bool) & (p["hukou_reg_date"].to_numpy("datetime64[D]") <= end)
+    hukou = on_hukou & ~moved_out
+    permit = np.isin(pid, frames["ps_residence"]["_pid"].to_numpy())
+    birth_m = month_of(p["birth_date"].to_numpy("datetime64[D]"))
+    newborn = (p["mother_row"].to_numpy() >= 0) & (birth_m >= world.m0) & (birth_m <= m) & ~on_hukou
+    sp, pens = world.spells, world.pensions
+    taxed = sp.loc[(sp["start_m"] <= m) & (sp["end_m"] > world.m0), "person_id"].to_numpy()
+    paid = pens.loc[(pens["start_m"] <= m) & (pens["end_m"] > world.m0), "person_id"].to_numpy()
+    seen = np.isin(pid, np.concatenate([emp["_pid"].to_numpy(), res["_pid"].to_numpy(), taxed, paid]))
+    works_here = np.isin(pid, list(employed_by_unit(world, m, emp)))
+    reg = hukou | permit | newborn | (seen & ~moved_out) | (moved_out & works_here)
+    insurance = pd.Series(pid).map(_latest_insurance_district(world, emp, res)).to_numpy(object)
+    mother = p["mother_row"].to_numpy()
+    mother_district = np.where(mother >= 0, v.district[np.maximum(mother, 0)], None)
+    home = np.where(hukou | permit, v.district,
+                    np.where(pd.notna(insurance), insurance, np.where(newborn, mother_district, None)))
+    return reg, home.astype(object)
+
+
 def status_for_period(world: World, v: PeriodView, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     p = world.persons
     m = v.m
     end = np.datetime64(month_end(m))
     pid = p["person_id"].to_numpy()
-    present = p["present_from"].to_numpy("datetime64[D]") <= end
-    out_m = month_of(p["out_date"].to_numpy("datetime64[D]"))
-    death_m = month_of(p["death_date"].to_numpy("datetime64[D]"))
-    sel = present & (out_m >= m)
-    alive = death_m >= m
+    sel, home = registered(world, v, frames)
+    # alive = not seen dead before this month (contract: "seen dead in any source ... from the month after")
+    alive = month_of(reported_death_date(world, m)) >= m
     # exact age in completed years at the period's last day
     bd = pd.to_datetime(p["birth_date"])
     e = pd.Timestamp(end)
@@ -85,9 +174,45 @@ def status_for_period(world: World, v: PeriodView, frames: dict[str, pd.DataFram
             "should": should[sel], "insured": ins[sel], "lapsed": (should & ~ins & has)[sel],
             "never": (should & ~ins & ~has)[sel], "incomplete": incomplete[sel], "receiving_pension": rec_pid[sel],
             "employed_by_unit": unit[sel], "alive": alive[sel], "age": age[sel],
-            "home_district": v.district[sel], "home_township": v.township[sel],
+            "home_district": home[sel],
+            "home_township": np.where(home == v.district, v.township, None)[sel],
         }))
     return pd.concat(parts, ignore_index=True)
+
+
+# the person's main ID column per source (the one linkage and the ID findings read)
+ID_COLUMNS = {"ps_hukou": "公民身份号码", "ps_residence": "公民身份号码", "si_employee": "AAC002",
+              "si_resident": "AAC002", "si_benefit": "AAC002", "hfp_vital": "公民身份号码", "ca_death": "身份证号",
+              "ca_assistance": "身份证号", "tax_withholding": "证件号码"}
+ID_ERRORS = ("id_transposed", "id_mistyped", "id_wrong_check")
+
+
+def _valid_id(value: str) -> bool:
+    """18 characters with the right check character, or a 15-digit legacy number (converted, not checked)."""
+    v = str(value).strip().upper()
+    if len(v) == 15:
+        return v.isdigit()
+    return len(v) == 18 and v[:17].isdigit() and id_check_char(v[:17]) == v[17]
+
+
+def _invalid_id_persons(frames: dict[str, pd.DataFrame], errors: pd.DataFrame) -> np.ndarray:
+    """Persons every one of whose ID-bearing rows delivered this period carries a number that fails the
+    check (a typo, a transposition, a wrong check character): no valid number to go by. Rows without a
+    number (a newborn's birth report) do not count. Approximation: earlier periods' events are not seen."""
+    rows = [f.loc[f[col].astype(str).str.strip() != "", "_pid"] for src, col in ID_COLUMNS.items()
+            if src in frames and col in frames[src] for f in [frames[src]]]
+    delivered = pd.concat(rows).value_counts() if rows else pd.Series(dtype="int64")
+    if not len(errors):
+        return np.array([], dtype=np.int64)
+    main = errors["column"] == errors["source"].map(ID_COLUMNS)
+    # duplicated rows are delivered twice: count them on the delivered side
+    dups = errors[(errors["error_type"] == "duplicated_row")].groupby("person_id").size()
+    bad = errors[main & errors["error_type"].isin(ID_ERRORS)]
+    bad = bad[~bad["delivered_value"].map(_valid_id)]
+    n_bad = bad.drop_duplicates(["source", "row_number"]).groupby("person_id").size()
+    n_rows = delivered.add(dups, fill_value=0)
+    hit = n_bad[n_bad >= n_rows.reindex(n_bad.index).fillna(np.inf)]
+    return hit.index.to_numpy(np.int64)
 
 
 def findings_for_period(world: World, v: PeriodView, frames: dict[str, pd.DataFrame],
@@ -114,6 +239,14 @@ def findings_for_period(world: World, v: PeriodView, frames: dict[str, pd.DataFr
     twice = res_act.groupby(["_pid", "AAE140"]).size()
     twice = twice[twice > 1].reset_index()
     add("重复参保", "社保经办机构", twice["_pid"], "two records in " + twice["AAE140"])
+    # ... and an employee scheme under two active records in two districts or under two numbers (two employers
+    # in one district under one number is lawful: several jobs)
+    emp_act = emp[emp["AAC031"] == "1"].assign(_use=lambda d: d["_id_use"] if "_id_use" in d else "main")
+    multi = emp_act.groupby(["_pid", "AAE140"]).agg(n=("AAB301", "size"), places=("AAB301", "nunique"),
+                                                    numbers=("_use", "nunique"))
+    multi = multi[(multi["n"] > 1) & ((multi["places"] > 1) | (multi["numbers"] > 1))].reset_index()
+    multi = multi[~multi["_pid"].isin(twice["_pid"])]
+    add("重复参保", "社保经办机构", multi["_pid"], "two employee records in " + multi["AAE140"])
     # 重复补贴: government-paid premium without entitlement, or paid twice
     assisted = set(frames["ca_assistance"]["_pid"])
     sub = res_act[res_act["ZZLB"] != "0"]
@@ -126,10 +259,10 @@ def findings_for_period(world: World, v: PeriodView, frames: dict[str, pd.DataFr
     bs = ben.groupby("_pid").agg(schemes=("AAE140", lambda s: set(s)), places=("AAB301", "nunique"))
     add("重复领取待遇", "社保经办机构", bs[bs["schemes"].map(len) > 1].index, "110+170")
     add("重复领取待遇", "社保经办机构", bs[bs["places"] > 1].index, "two districts")
-    # 死亡冒领: a payment for a month after death
-    death_m = pd.Series(month_of(world.persons["death_date"].to_numpy("datetime64[D]")),
-                        index=world.persons["person_id"].to_numpy())
-    after = ben[ben["_pid"].map(death_m).to_numpy() < v.m]
+    # 死亡冒领: a payment delivered this period for a month after a death some source has reported by now
+    death_m = pd.Series(month_of(reported_death_date(world, v.m)), index=world.persons["person_id"].to_numpy())
+    paid_m = _yyyymm_to_m(ben["AAE003"])
+    after = ben[ben["_pid"].map(death_m).fillna(NEVER).to_numpy() < paid_m]
     add("死亡冒领", "社保经办机构", after["_pid"].drop_duplicates(), "paid after death")
     # employer gaps: withheld tax without any active employee insurance with that employer
     tax = frames["tax_withholding"]
@@ -141,8 +274,14 @@ def findings_for_period(world: World, v: PeriodView, frames: dict[str, pd.DataFr
     if len(errors):
         two = errors[errors["error_type"] == "reissued_id"].drop_duplicates("person_id")
         add("id_two_numbers", "公安部门", two["person_id"], "re-issued number " + two["delivered_value"])
+        # several people under one number: the one carrying it and the one it belongs to
         shared = errors[errors["error_type"] == "shared_id"].drop_duplicates("person_id")
         add("id_shared_number", "公安部门", shared["person_id"], "carries " + shared["delivered_value"])
+        owners = world.persons.loc[world.persons["id_number"].isin(shared["delivered_value"]), "person_id"]
+        owners = owners[~owners.isin(shared["person_id"])]
+        add("id_shared_number", "公安部门", owners.to_numpy(), "number carried by another person")
+        invalid = _invalid_id_persons(_with_sources(world, v, frames, tuple(ID_COLUMNS)), errors)
+        add("id_invalid", "公安部门", invalid, "no valid ID number in the period's deliveries")
     cols = ["period", "finding_type", "person_id", "department", "detail"]
     if not out:
         return pd.DataFrame(columns=cols)

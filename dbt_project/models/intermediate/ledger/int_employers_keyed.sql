@@ -1,6 +1,10 @@
 -- Employer crosswalk: every identifier an employer is known by (unified social credit code, legacy 15-digit
--- 注册号, exact name) → one employer_key, the credit code where the enterprise register has one.
--- Tax withholding carries either code; SI employee records a credit code or only the name.
+-- 注册号, the 9-character organisation code inside the credit code, exact name) → one employer_key, the credit
+-- code where the enterprise register has one.
+-- Tax withholding carries the credit code or, before an employer converted, its legacy tax id (税务登记号 =
+-- region code + organisation code), which the register does not list: it is keyed through the organisation
+-- code once the register has the credit code, else through the withholding agent's name.
+-- SI employee records carry a credit code or only the name.
 {{ config(tags=['post_linkage']) }}
 
 with enterprises as (
@@ -19,6 +23,9 @@ aliases as (
     where credit_code is not null
     union all
     select registration_no, employer_key, 'registration_no' from enterprises where registration_no is not null
+    union all
+    -- GB 32100: characters 9-17 of the credit code are the GB 11714 organisation code
+    select substr(credit_code, 9, 9), employer_key, 'org_code' from enterprises where length(credit_code) = 18
     union all
     select enterprise_name, employer_key, 'name' from enterprises where enterprise_name is not null
 )

@@ -78,8 +78,10 @@ dup_subsidy as (
           and list_contains(coalesce(s.assistance_types, []), m.assistance_type))
     group by s.identifier, s.scheme_code
     union all
+    -- paid twice = two subsidised records of one scheme: a duplicate the SI agency must merge (contract
+    -- routing: social insurance agencies handle duplicates; civil affairs only the entitlement question)
     select identifier, 'duplicate_subsidy', 'paid_twice', scheme_code,
-           list(record_key order by record_key), 'civil_affairs', count(*) || ' subsidised records'
+           list(record_key order by record_key), 'social_insurance', count(*) || ' subsidised records'
     from subsidies
     group by identifier, scheme_code
     having count(*) > 1
@@ -145,7 +147,8 @@ invalid_id as (
            any_value(id_number_raw)
     from records
     group by identifier
-    having not bool_or(coalesce(id_is_valid, false)) and count(id_number_raw) > 0
+    -- a record delivered without a number (a newborn's birth report) is not an ID problem
+    having not bool_or(coalesce(id_is_valid, false)) and count(nullif(trim(id_number_raw), '')) > 0
 ),
 
 shared_numbers as (
@@ -166,11 +169,14 @@ shared_id as (
 ),
 
 two_numbers as (
-    -- one person under several valid numbers (re-issued number): public security must confirm which holds
+    -- one person under several valid numbers (re-issued number): public security must confirm which holds.
+    -- A number other identifiers also carry is the other error shape (several people under one number,
+    -- shared_id above), not a second number of this person's: it does not count here.
     select identifier, 'id_problem', 'two_numbers', 'id_number', list(record_key order by record_key),
            'public_security', count(distinct id_number) || ' valid numbers', min(id_number)
     from records
     where id_is_valid
+      and id_number not in (select id_number from shared_numbers)
     group by identifier
     having count(distinct id_number) > 1
 ),

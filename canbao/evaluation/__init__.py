@@ -1,0 +1,1 @@
+"""Evaluation of the platform against the synthetic city's truth."""
