@@ -195,24 +195,31 @@ def _valid_id(value: str) -> bool:
     return len(v) == 18 and v[:17].isdigit() and id_check_char(v[:17]) == v[17]
 
 
-def _invalid_id_persons(frames: dict[str, pd.DataFrame], errors: pd.DataFrame) -> np.ndarray:
-    """Persons every one of whose ID-bearing rows delivered this period carries a number that fails the
-    check (a typo, a transposition, a wrong check character): no valid number to go by. Rows without a
-    number (a newborn's birth report) do not count. Approximation: earlier periods' events are not seen."""
-    rows = [f.loc[f[col].astype(str).str.strip() != "", "_pid"] for src, col in ID_COLUMNS.items()
-            if src in frames and col in frames[src] for f in [frames[src]]]
-    delivered = pd.concat(rows).value_counts() if rows else pd.Series(dtype="int64")
-    if not len(errors):
-        return np.array([], dtype=np.int64)
-    main = errors["column"] == errors["source"].map(ID_COLUMNS)
-    # duplicated rows are delivered twice: count them on the delivered side
-    dups = errors[(errors["error_type"] == "duplicated_row")].groupby("person_id").size()
-    bad = errors[main & errors["error_type"].isin(ID_ERRORS)]
-    bad = bad[~bad["delivered_value"].map(_valid_id)]
-    n_bad = bad.drop_duplicates(["source", "row_number"]).groupby("person_id").size()
-    n_rows = delivered.add(dups, fill_value=0)
-    hit = n_bad[n_bad >= n_rows.reindex(n_bad.index).fillna(np.inf)]
-    return hit.index.to_numpy(np.int64)
+def _id_rows(frames: dict[str, pd.DataFrame], errors: pd.DataFrame, end: str) -> pd.DataFrame:
+    """Per person: ID-bearing rows delivered this period (`rows`; a row without a number, as a newborn's birth
+    report, does not count; a duplicated row counts twice), rows whose number is invalid (`invalid`: a typo,
+    a transposition or a wrong check character that fails the check, or a number whose birth date lies after
+    the period end `end` = YYYYMMDD) and rows carrying the person's re-issued number (`alt`)."""
+    rows, future = [], []
+    for src, col in ID_COLUMNS.items():
+        if src not in frames or col not in frames[src]:
+            continue
+        ids = frames[src][col].astype(str).str.strip()
+        rows.append(frames[src].loc[ids != "", "_pid"])
+        future.append(frames[src].loc[(ids.str.len() == 18) & (ids.str[6:14] > end), "_pid"])
+    out = pd.DataFrame({"rows": pd.concat(rows).value_counts() if rows else pd.Series(dtype="int64")})
+    out["future"] = pd.concat(future).value_counts() if future else 0
+    if len(errors):
+        per = errors.drop_duplicates(["source", "row_number", "error_type"])
+        main = per["column"] == per["source"].map(ID_COLUMNS)
+        out["dups"] = errors[errors["error_type"] == "duplicated_row"].groupby("person_id").size()
+        bad = per[main & per["error_type"].isin(ID_ERRORS)]
+        out["typo"] = bad[~bad["delivered_value"].map(_valid_id)].groupby("person_id").size()
+        out["alt"] = per[main & (per["error_type"] == "reissued_id")].groupby("person_id").size()
+    out = out.reindex(columns=["rows", "future", "dups", "typo", "alt"]).fillna(0).astype("int64")
+    out["rows"] += out["dups"]
+    out["invalid"] = out["future"] + out["typo"]
+    return out
 
 
 def findings_for_period(world: World, v: PeriodView, frames: dict[str, pd.DataFrame],
@@ -272,7 +279,11 @@ def findings_for_period(world: World, v: PeriodView, frames: dict[str, pd.DataFr
     add("employer_gap", "税务部门", gap["_pid"], "employer " + gap["扣缴义务人识别号"])
     # ID problems seen in this period's deliveries
     if len(errors):
-        two = errors[errors["error_type"] == "reissued_id"].drop_duplicates("person_id")
+        # one person under two numbers: seen this period under the re-issued number and the first one
+        counts = _id_rows(_with_sources(world, v, frames, tuple(ID_COLUMNS)), errors, v.end.strftime("%Y%m%d"))
+        both = counts.index[(counts["alt"] > 0) & (counts["alt"] < counts["rows"])]
+        two = errors[(errors["error_type"] == "reissued_id") & errors["person_id"].isin(both)]
+        two = two.drop_duplicates("person_id")
         add("id_two_numbers", "公安部门", two["person_id"], "re-issued number " + two["delivered_value"])
         # several people under one number: the one carrying it and the one it belongs to
         shared = errors[errors["error_type"] == "shared_id"].drop_duplicates("person_id")
@@ -280,7 +291,8 @@ def findings_for_period(world: World, v: PeriodView, frames: dict[str, pd.DataFr
         owners = world.persons.loc[world.persons["id_number"].isin(shared["delivered_value"]), "person_id"]
         owners = owners[~owners.isin(shared["person_id"])]
         add("id_shared_number", "公安部门", owners.to_numpy(), "number carried by another person")
-        invalid = _invalid_id_persons(_with_sources(world, v, frames, tuple(ID_COLUMNS)), errors)
+        # no valid number to go by (earlier periods' events are not counted: an approximation)
+        invalid = counts.index[(counts["rows"] > 0) & (counts["invalid"] >= counts["rows"])].to_numpy(np.int64)
         add("id_invalid", "公安部门", invalid, "no valid ID number in the period's deliveries")
     cols = ["period", "finding_type", "person_id", "department", "detail"]
     if not out:

@@ -13,7 +13,7 @@ import pytest
 from canbao.evaluation import ledger_truth as lt
 
 PERSONS = 4000
-SEED = 23
+SEED = 3  # every finding category occurs (seed 23 has no ID findings)
 PERIODS = ["2015-01", "2015-02"]
 MAX_DIFF_PP = 0.5
 MIN_SCORE = 0.95
@@ -40,7 +40,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> City:
     base = Settings.from_env()
     settings = Settings(home=root / "home", landing=root / "city" / "landing", truth=root / "city" / "truth",
                         memory_limit=base.memory_limit, threads=base.threads)
-    outcomes = run_periods(settings, PERIODS, groups=["ingest", "linkage", "dbt"])
+    outcomes = run_periods(settings, PERIODS)
     assert all(o.success for o in outcomes), [o.failures for o in outcomes]
     results = lt.evaluate(settings.warehouse, root / "city" / "truth", PERIODS)
     return City(settings.warehouse, root / "city" / "truth", results)
@@ -86,7 +86,7 @@ def test_disagreements_are_linkage_errors(city: City) -> None:
 def test_findings_precision_and_recall(city: City) -> None:
     scores = city.results["findings"]
     table = scores.to_string()
-    assert scores.groupby("category")["truth"].sum().gt(0).sum() >= 6, table
+    assert scores.groupby("category")["truth"].sum().gt(0).sum() >= 7, table
     for row in scores.itertuples():
         # on the persons the linkage resolved, every type (however rare) meets the target
         if row.truth_clean:

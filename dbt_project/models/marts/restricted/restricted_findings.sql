@@ -13,7 +13,10 @@
 ) }}
 
 with enrollments as (
-    select * from {{ ref('int_enrollments_linked') }}
+    -- the valid number only: a typo on one record is not a second number of the person's
+    select e.*, case when r.id_is_valid then e.id_number end as valid_id_number
+    from {{ ref('int_enrollments_linked') }} as e
+    left join {{ ref('int_ledger_records') }} as r on r.record_key = e.record_key
 ),
 
 persons as (
@@ -38,7 +41,7 @@ dup_enrollment as (
     having count(distinct scheme_code) > 1
         or (count(*) filter (where not is_employee_scheme) > 1)
         or (count(*) filter (where is_employee_scheme) > 1
-            and (count(distinct district_code) > 1 or count(distinct id_number) > 1))
+            and (count(distinct district_code) > 1 or count(distinct valid_id_number) > 1))
     union all
     select identifier, 'duplicate_enrollment', 'two_records_one_scheme', scheme_group,
            list(record_key order by record_key), 'social_insurance',
@@ -46,7 +49,7 @@ dup_enrollment as (
     from enrollments
     where is_active and scheme_group not in ('pension', 'medical')
     group by identifier, scheme_group
-    having count(*) > 1 and (count(distinct district_code) > 1 or count(distinct id_number) > 1)
+    having count(*) > 1 and (count(distinct district_code) > 1 or count(distinct valid_id_number) > 1)
 ),
 
 -- 重复补贴: government-paid resident premium (ZZLB ≠ 0) without the matching entitlement, or paid twice.
