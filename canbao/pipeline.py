@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 import time
 from dataclasses import dataclass, field
@@ -73,6 +74,43 @@ def _failure_lines(result) -> list[str]:  # noqa: ANN001 - ExecuteInProcessResul
     return lines
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_dead_runs(instance) -> list[str]:  # noqa: ANN001 - DagsterInstance
+    """Fail the CLI runs whose process died (killed, crashed, machine lost) and free their pool slots.
+
+    A run killed mid-step keeps its claim on the `warehouse` pool (limit 1) in the instance: without this, the
+    re-run of the period would wait for that slot forever. In-process runs have no daemon watching them, so the
+    CLI checks the process that started each unfinished run (recorded in the run's tags).
+    """
+    from dagster import DagsterRunStatus, RunsFilter
+
+    released = []
+    unfinished = instance.get_runs(
+        filters=RunsFilter(
+            statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.NOT_STARTED],
+            tags={"canbao/trigger": "cli"},
+        )
+    )
+    for run in unfinished:
+        pid, host = run.tags.get("canbao/pid"), run.tags.get("canbao/host")
+        if host != socket.gethostname() or not pid or _alive(int(pid)):
+            continue
+        instance.report_run_failed(run, f"the canbao process {pid} running it ended without finishing the run")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        released.append(run.run_id)
+        log.warning("released run %s of a process that died (pid %s)", run.run_id, pid)
+    return released
+
+
 def run_periods(settings: Settings, periods: list[str], groups: list[str] | None = None) -> list[PeriodOutcome]:
     """Run the monthly job for each period in order; stop at the first failing period.
 
@@ -86,6 +124,7 @@ def run_periods(settings: Settings, periods: list[str], groups: list[str] | None
 
     job = defs.resolve_job_def("monthly_pipeline")
     instance = DagsterInstance.get()
+    release_dead_runs(instance)
     outcomes: list[PeriodOutcome] = []
     # The command line shows one line per step (progress logger) and a one-line reason on failure; the full
     # event log with stack traces stays in the Dagster instance, visible in the UI.
@@ -102,7 +141,7 @@ def run_periods(settings: Settings, periods: list[str], groups: list[str] | None
             instance=instance,
             raise_on_error=False,
             run_config=run_config,
-            tags={"canbao/trigger": "cli"},
+            tags={"canbao/trigger": "cli", "canbao/pid": str(os.getpid()), "canbao/host": socket.gethostname()},
             asset_selection=selection,
         )
         outcome = PeriodOutcome(period, result.success, time.perf_counter() - started, _failure_lines(result))

@@ -154,7 +154,7 @@ def test_run_killed_during_linkage_then_rerun_gives_the_same_marts(pipeline_city
             break
     proc.wait(timeout=600)
     assert killed, "the run ended before linkage"
-    rerun = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    rerun = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False, timeout=900)
     assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-2000:]
     assert _snapshot(home / "warehouse.duckdb", period) == _snapshot(pipeline_city.warehouse, period)
 
