@@ -214,8 +214,13 @@ def _id_rows(frames: dict[str, pd.DataFrame], errors: pd.DataFrame, end: str) ->
         main = per["column"] == per["source"].map(ID_COLUMNS)
         out["dups"] = errors[errors["error_type"] == "duplicated_row"].groupby("person_id").size()
         bad = per[main & per["error_type"].isin(ID_ERRORS)]
-        out["typo"] = bad[~bad["delivered_value"].map(_valid_id)].groupby("person_id").size()
-        out["alt"] = per[main & (per["error_type"] == "reissued_id")].groupby("person_id").size()
+        bad = bad[~bad["delivered_value"].map(_valid_id)]
+        out["typo"] = bad.groupby("person_id").size()
+        # a re-issued number that a typo then spoiled shows no second number
+        alt = per[main & (per["error_type"] == "reissued_id")]
+        spoiled = pd.MultiIndex.from_frame(bad[["source", "row_number"]])
+        alt = alt[~pd.MultiIndex.from_frame(alt[["source", "row_number"]]).isin(spoiled)]
+        out["alt"] = alt.groupby("person_id").size()
     out = out.reindex(columns=["rows", "future", "dups", "typo", "alt"]).fillna(0).astype("int64")
     out["rows"] += out["dups"]
     out["invalid"] = out["future"] + out["typo"]
