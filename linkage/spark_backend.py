@@ -332,7 +332,10 @@ def score(
         duck._con.register("_incoming", frame)
         duck._con.execute(f"CREATE TABLE {physical} AS SELECT * FROM _incoming")
         duck._con.unregister("_incoming")
-        predictions.append(duck.register(physical, table_name=f"__splink__df_predict_{label}"))
+        # Splink's report SQL (comparison viewer, cluster studio) reads the scored pairs under the templated
+        # name its own predict gives them: register the first frame under that name.
+        templated = "__splink__df_predict" if not predictions else f"__splink__df_predict_{label}"
+        predictions.append(duck.register(physical, table_name=templated))
     pairs = pd.concat([f[PAIR_COLUMNS] for f in full_frames], ignore_index=True)
     pairs = _orient(pairs)
     seconds["fetch"] = time.perf_counter() - t4
