@@ -54,10 +54,9 @@ def cmd_generate(args: argparse.Namespace) -> None:
     noise = NoiseConfig.from_file(Path(args.noise)) if args.noise else None
     out = Path(args.out).resolve()
     started = time.perf_counter()
-    summary = generate_city(out, args.persons, args.seed, _periods(args.periods), noise=noise, progress=_say)
+    generate_city(out, args.persons, args.seed, _periods(args.periods), noise=noise, progress=_say)
     print(f"generated {args.persons} persons, periods {args.periods} in {time.perf_counter() - started:.1f}s")
     print(f"  landing: {out / 'landing'}\n  truth:   {out / 'truth'}")
-    del summary
 
 
 def _landing_periods(landing: Path) -> list[str]:
@@ -79,7 +78,8 @@ def cmd_run(args: argparse.Namespace) -> None:
     _run(settings, periods)
 
 
-def _run(settings: Settings, periods: list[str]) -> None:
+def _run_checked(settings: Settings, periods: list[str]) -> None:
+    """Run the periods in order; the first failing one ends the command with its one-line reasons."""
     from canbao.pipeline import run_periods
 
     for outcome in run_periods(settings, periods):
@@ -87,6 +87,10 @@ def _run(settings: Settings, periods: list[str]) -> None:
             reasons = "; ".join(outcome.failures[:3]) or "see the Dagster UI (make ui) for the run's log"
             raise CliError(f"period {outcome.period} failed: {reasons}")
         print(f"period {outcome.period}: done in {outcome.seconds:.1f}s")
+
+
+def _run(settings: Settings, periods: list[str]) -> None:
+    _run_checked(settings, periods)
     _print_outputs(settings)
 
 
@@ -133,21 +137,11 @@ def cmd_demo(args: argparse.Namespace) -> None:
     except ImportError:
         simulate_field = None
     for i, period in enumerate(periods):
-        _run_quiet_outputs(settings, period)
+        _run_checked(settings, [period])
         if simulate_field is not None and i + 1 < len(periods):
             simulate_field(home=settings.home, truth=data / "truth", landing=data / "landing", period=period)
             print(f"period {period}: field work and audit verdicts simulated")
     _print_outputs(settings)
-
-
-def _run_quiet_outputs(settings: Settings, period: str) -> None:
-    from canbao.pipeline import run_periods
-
-    outcome = run_periods(settings, [period])[0]
-    if not outcome.success:
-        reasons = "; ".join(outcome.failures[:3]) or "see the Dagster UI (make ui) for the run's log"
-        raise CliError(f"period {outcome.period} failed: {reasons}")
-    print(f"period {outcome.period}: done in {outcome.seconds:.1f}s")
 
 
 def cmd_train(args: argparse.Namespace) -> None:
@@ -155,9 +149,8 @@ def cmd_train(args: argparse.Namespace) -> None:
 
     settings = _settings(Path(args.home), Path(args.landing))
     out = Path(args.out).resolve()
-    params = train_model(settings.warehouse, args.period, LinkageConfig(), out)
+    train_model(settings.warehouse, args.period, LinkageConfig(), out)
     print(f"model trained on {args.period}, saved to {out}")
-    del params
 
 
 def _say(msg: str) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, BackfillPolicy, Output, RetryRequested
+from dagster import AssetExecutionContext, AssetsDefinition, BackfillPolicy, Output, RetryRequested
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.common import WAREHOUSE_POOL, is_lock_error
@@ -76,44 +76,27 @@ def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: War
         yield event
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=STAGING_SELECT,
-    name="dbt_staging",
-    partitions_def=monthly_partitions,
-    dagster_dbt_translator=translator,
-    backfill_policy=BackfillPolicy.multi_run(1),
-    pool=WAREHOUSE_POOL,
-)
-def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    yield from _run_dbt(context, dbt, warehouse)
+def _dbt_step(name: str, select: str, exclude: str | None = None) -> AssetsDefinition:
+    """One dbt invocation as a partitioned multi-asset in the writer pool; the three steps differ only in what
+    they select."""
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        select=select,
+        exclude=exclude,
+        name=name,
+        partitions_def=monthly_partitions,
+        dagster_dbt_translator=translator,
+        backfill_policy=BackfillPolicy.multi_run(1),
+        pool=WAREHOUSE_POOL,
+    )
+    def _step(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        yield from _run_dbt(context, dbt, warehouse)
+
+    return _step
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select="fqn:*",
-    exclude=f"{STAGING_SELECT} {AUDIT_SELECT}",
-    name="dbt_marts",
-    partitions_def=monthly_partitions,
-    dagster_dbt_translator=translator,
-    backfill_policy=BackfillPolicy.multi_run(1),
-    pool=WAREHOUSE_POOL,
-)
-def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    yield from _run_dbt(context, dbt, warehouse)
-
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=AUDIT_SELECT,
-    name="dbt_audit",
-    partitions_def=monthly_partitions,
-    dagster_dbt_translator=translator,
-    backfill_policy=BackfillPolicy.multi_run(1),
-    pool=WAREHOUSE_POOL,
-)
-def dbt_audit(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    yield from _run_dbt(context, dbt, warehouse)
+dbt_staging = _dbt_step("dbt_staging", STAGING_SELECT)
+dbt_marts = _dbt_step("dbt_marts", "fqn:*", exclude=f"{STAGING_SELECT} {AUDIT_SELECT}")
+dbt_audit = _dbt_step("dbt_audit", AUDIT_SELECT)
