@@ -15,6 +15,7 @@ REASON_LABELS = {
     "never_work_injury": "工伤未参保", "never_maternity": "生育未参保", "lapsed_pension": "养老断保",
     "lapsed_medical": "医疗断保", "lapsed_unemployment": "失业断保", "lapsed_work_injury": "工伤断保",
     "lapsed_maternity": "生育断保", "incomplete": "未参齐险种", "invalid_id": "身份号码无效",
+    "missing_id": "缺少身份号码",
     "conflicting_id": "身份号码不一致", "conflicting_birth_date": "出生日期不一致", "conflicting_name": "姓名不一致",
     "no_contact": "无联系方式",
 }

@@ -39,10 +39,13 @@ latest_insurance as (
 ),
 
 births as (
-    select identifier, any_value(mother_id_number) as mother_id_number, any_value(district_code) as district_code
-    from records
-    where source = 'hfp_vital' and mother_id_number is not null
-    group by identifier
+    -- newborns: birth reports (hfp_vital 出生) in scope, also those whose mother ID is missing or unusable
+    -- (staging keeps a birth that names the child); the mother is found through her ID number when present
+    select r.identifier, any_value(r.mother_id_number) as mother_id_number, any_value(r.district_code) as district_code
+    from records as r
+    inner join {{ ref('stg_hfp_vital__events') }} as v on v.record_key = r.record_key
+    where r.source = 'hfp_vital' and v.event_type = '出生'
+    group by r.identifier
 ),
 
 -- an ID number → the identifier most of its records were linked to (to find a newborn's mother)
@@ -76,6 +79,8 @@ attributes as (
         arg_min(id_number, [(not coalesce(id_is_valid, false))::int, identity_trust, -period_rank])
             filter (where id_number is not null) as best_id_number,
         bool_or(coalesce(id_is_valid, false)) as has_valid_id,
+        -- some record delivered a number (a birth report without one does not: the newborn has none yet)
+        count(nullif(trim(id_number_raw), '')) > 0 as has_id_number_delivered,
         count(distinct id_number) filter (where id_is_valid) as valid_id_count,
         arg_min(name, [identity_trust, -period_rank]) filter (where name is not null) as best_name,
         count(distinct name) filter (where name is not null) as name_count,
@@ -161,6 +166,7 @@ select
     best_name as name,
     best_id_number as id_number,
     has_valid_id,
+    has_id_number_delivered,
     valid_id_count,
     best_birth_date as birth_date,
     best_gender as gender,

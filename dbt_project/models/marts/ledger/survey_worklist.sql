@@ -25,7 +25,8 @@ items as (
         count(*) as person_count,
         list_sort(list_distinct(flatten(list(reasons)))) as reasons,
         string_agg(name || '：' || array_to_string(reasons, '、'), '；' order by identifier) as person_reasons,
-        bool_or(list_has_any(reasons, ['never_pension', 'never_medical', 'invalid_id', 'conflicting_id']))
+        bool_or(list_has_any(reasons, ['never_pension', 'never_medical', 'invalid_id', 'missing_id',
+            'conflicting_id']))
             as has_priority_1,
         bool_or(list_has_any(reasons, ['lapsed_pension', 'lapsed_medical', 'never_unemployment',
             'never_work_injury', 'never_maternity', 'lapsed_unemployment', 'lapsed_work_injury',

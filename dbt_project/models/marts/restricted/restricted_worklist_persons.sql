@@ -35,7 +35,10 @@ data_reasons as (
     select identifier, reason
     from persons,
     unnest([
-        case when not has_valid_id then 'invalid_id' end,
+        -- numbers delivered, none valid (as finding invalid_id): a newborn without a number yet is no ID problem
+        case when not has_valid_id and has_id_number_delivered then 'invalid_id' end,
+        -- no number in any record, and not a newborn still waiting for one: the visit collects it
+        case when not has_id_number_delivered and registration_basis is distinct from 'newborn' then 'missing_id' end,
         case when has_id_conflict then 'conflicting_id' end,
         case when has_birth_date_conflict then 'conflicting_birth_date' end,
         case when has_name_conflict then 'conflicting_name' end,
