@@ -94,6 +94,8 @@ def main() -> None:
     ap.add_argument("--periods", default="2015-01:2015-02", help="first period end to end, then the routine")
     ap.add_argument("--cache", default=str(HERE / "cache"))
     ap.add_argument("--results", default=str(HERE / "results.csv"))
+    ap.add_argument("--run", help="periods to run now (default: all of --periods), e.g. the routine alone")
+    ap.add_argument("--resume", action="store_true", help="keep the cached home: continue after earlier periods")
     args = ap.parse_args()
 
     from orchestration.partitions import period_range
@@ -110,13 +112,15 @@ def main() -> None:
         generate_city(city, args.scale, args.seed, periods)
         gen_seconds = time.perf_counter() - t
     home = Path(args.cache) / f"home-{args.scale}-{args.seed}"
-    shutil.rmtree(home, ignore_errors=True)
+    if not args.resume:
+        shutil.rmtree(home, ignore_errors=True)
+    to_run = period_range(args.run) if args.run else periods
     os.environ["DAGSTER_HOME"] = str(home / "dagster")
     settings = Settings(
         home=home,
         landing=city / "landing",
         truth=city / "truth",
-        memory_limit=os.environ.get("CANBAO_MEMORY_LIMIT", "12GB"),
+        memory_limit=os.environ.get("CANBAO_MEMORY_LIMIT", "8GB"),
     )
 
     from canbao.pipeline import run_periods
@@ -125,7 +129,8 @@ def main() -> None:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE.parent, check=False
     ).stdout.strip()
-    for i, period in enumerate(periods):
+    for period in to_run:
+        i = periods.index(period)
         t = time.perf_counter()
         outcome = run_periods(settings, [period])[0]
         wall = time.perf_counter() - t

@@ -53,7 +53,7 @@ def connected_components(nodes: Sequence[str], edges: Iterable[tuple[str, str]])
 # an existing identifier is never split by an incremental run (relink_all re-decides everything).
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one of each per distinct record (millions at city scale)
 class Profile:
     name: str | None
     pinyin: str | None
@@ -61,7 +61,7 @@ class Profile:
     gender: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeFacts:
     anchored_birth: str | None  # birth part of a valid number that agrees with the record's own birth date
     profile: Profile
@@ -177,7 +177,14 @@ def constrained_components(
     """Components over must-links (always followed) and weighted links (strongest first, refused when the
     two components hold records that cannot be one person). Deterministic: ties broken by node ids."""
     parent: dict[str, str] = {n: n for n in nodes}
-    comp: dict[str, _Component] = {n: _Component(facts.get(n)) for n in nodes}
+    # A component's facts are built when it first takes part in a union: a record never linked needs none.
+    comp: dict[str, _Component] = {}
+
+    def component(root: str) -> _Component:
+        found = comp.get(root)
+        if found is None:
+            found = comp[root] = _Component(facts.get(root))
+        return found
 
     def find(x: str) -> str:
         root = x
@@ -191,7 +198,7 @@ def constrained_components(
         if rb < ra:
             ra, rb = rb, ra
         parent[rb] = ra
-        comp[ra].absorb(comp.pop(rb))
+        component(ra).absorb(comp.pop(rb, None) or _Component(facts.get(rb)))
 
     for a, b in must_links:
         if a not in parent or b not in parent:
@@ -207,7 +214,7 @@ def constrained_components(
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
-        if comp[ra].conflicts_with(comp[rb]):
+        if component(ra).conflicts_with(component(rb)):
             refused.append((a, b))
             continue
         union(ra, rb)

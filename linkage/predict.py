@@ -58,9 +58,7 @@ class Prediction:
 
 
 def _count_per_rule(db_api: DuckDBAPI, sdf: SplinkDataFrame, names: list[str]) -> dict[str, int]:
-    rows = db_api._con.execute(
-        f"SELECT match_key, count(*) FROM {sdf.physical_name} GROUP BY match_key"
-    ).fetchall()
+    rows = db_api._con.execute(f"SELECT match_key, count(*) FROM {sdf.physical_name} GROUP BY match_key").fetchall()
     return {names[int(k)]: int(n) for k, n in rows}
 
 
@@ -71,24 +69,45 @@ def score(
     config: LinkageConfig,
     keep_from: float,
 ) -> Prediction:
-    """Pairs (new x existing) and (new x new) scored by the model; pairs below `keep_from` are dropped."""
-    t0 = time.perf_counter()
+    """Pairs (new x existing) and (new x new) of two frames of distinct records (MODEL_COLUMNS)."""
     db_api = duckdb_api(config)
     columns = list(new.columns)
-    all_frame = model_frame(pd.concat([existing[columns], new], ignore_index=True) if len(existing) else new)
-    all_sdf = db_api.register(all_frame, table_name="all_distinct")
+    con = db_api._con
+    for name, frame in (("new_distinct", new), ("existing_distinct", existing[columns] if len(existing) else None)):
+        if frame is None:  # an empty frame has no column types: take them from the new records
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM new_distinct WHERE false")
+            continue
+        con.register("_incoming", model_frame(frame))
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _incoming")
+        con.unregister("_incoming")
+    return score_tables(db_api, parameters, keep_from)
+
+
+def score_tables(db_api: DuckDBAPI, parameters: dict[str, Any], keep_from: float) -> Prediction:
+    """Pairs (new x existing) and (new x new) scored by the model; pairs below `keep_from` are dropped.
+
+    Reads the tables `existing_distinct` and `new_distinct` (MODEL_COLUMNS + n_rows) of `db_api`'s connection:
+    the linkage run builds them there in SQL, so no pandas copy of the records is made.
+    """
+    t0 = time.perf_counter()
+    con = db_api._con
+    con.execute(
+        "CREATE OR REPLACE TABLE all_distinct AS SELECT * FROM existing_distinct UNION ALL SELECT * FROM new_distinct"
+    )
+    has_existing = con.execute("SELECT count(*) FROM existing_distinct").fetchall()[0][0] > 0
+    all_sdf = db_api.register("all_distinct", table_name="all_distinct")
     settings = params_io.settings_for_dialect(parameters, "duckdb")
     linker = Linker(all_sdf, settings, log_level=logging.WARNING)
     linker.table_management.compute_tf_table("name")
-    new_sdf = db_api.register(model_frame(new), table_name="new_distinct")
+    new_sdf = db_api.register("new_distinct", table_name="new_distinct")
     names = blocking_rule_names()
     counts: dict[str, int] = dict.fromkeys(names, 0)
     outputs: list[SplinkDataFrame] = []
     t1 = time.perf_counter()
     within = linker.inference.predict_within(new_sdf, warning_mode="never")
     outputs.append(within)
-    if len(existing):
-        existing_sdf = db_api.register(model_frame(existing[columns]), table_name="existing_distinct")
+    if has_existing:
+        existing_sdf = db_api.register("existing_distinct", table_name="existing_distinct")
         between = linker.inference.predict_between(existing_sdf, new_sdf, warning_mode="never")
         outputs.append(between)
     t2 = time.perf_counter()
@@ -98,7 +117,7 @@ def score(
             counts[rule] += n
         # Fetch fully: an unfinished result on the shared connection breaks the next Splink call.
         frames.append(
-            db_api._con.execute(
+            con.execute(
                 f"SELECT {', '.join(PAIR_COLUMNS)} FROM {sdf.physical_name} WHERE match_probability >= ?",
                 [keep_from],
             ).df()
@@ -111,9 +130,7 @@ def score(
         pairs.loc[swap, f"{a}_l"] = right[swap]
         pairs.loc[swap, f"{a}_r"] = left[swap]
     t3 = time.perf_counter()
-    logger.info(
-        "scored %d comparisons, kept %d pairs >= %.3f", sum(counts.values()), len(pairs), keep_from
-    )
+    logger.info("scored %d comparisons, kept %d pairs >= %.3f", sum(counts.values()), len(pairs), keep_from)
     return Prediction(
         pairs=pairs,
         comparisons_per_rule=counts,

@@ -32,15 +32,11 @@ def _records_for_waterfall(prediction: Prediction, review: pd.DataFrame) -> list
         sql = f"SELECT * FROM {sdf.physical_name} WHERE match_probability BETWEEN ? AND ? LIMIT {WATERFALL_PAIRS}"
         rows = con.execute(sql, [lo, hi]).df()
     else:
-        rows = con.execute(
-            f"SELECT * FROM {sdf.physical_name} ORDER BY match_weight DESC LIMIT {WATERFALL_PAIRS}"
-        ).df()
+        rows = con.execute(f"SELECT * FROM {sdf.physical_name} ORDER BY match_weight DESC LIMIT {WATERFALL_PAIRS}").df()
     return rows.astype(object).where(rows.notna(), None).to_dict("records")
 
 
-def write_reports(
-    prediction: Prediction, review: pd.DataFrame, config: LinkageConfig, out_dir: Path
-) -> list[str]:
+def write_reports(prediction: Prediction, review: pd.DataFrame, config: LinkageConfig, out_dir: Path) -> list[str]:
     """Match weights chart, waterfall of uncertain pairs, comparison viewer, cluster studio."""
     out_dir.mkdir(parents=True, exist_ok=True)
     linker = prediction.linker
@@ -53,9 +49,7 @@ def write_reports(
     records = _records_for_waterfall(prediction, review)
     if records:
         path = out_dir / "waterfall.html"
-        linker.visualisations.waterfall_chart(records).save_offline_chart(
-            str(path), overwrite=True, print_msg=False
-        )
+        linker.visualisations.waterfall_chart(records).save_offline_chart(str(path), overwrite=True, print_msg=False)
         written.append(str(path))
 
     df_predict = prediction.predictions[0]

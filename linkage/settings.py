@@ -158,9 +158,7 @@ def _dob_comparison() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("dob"),
             cll.ExactMatchLevel("dob"),
-            cll.CustomLevel(
-                f"{eq(y, y)} AND {eq(m, d)} AND {eq(d, m)}", label_for_charts="day and month swapped"
-            ),
+            cll.CustomLevel(f"{eq(y, y)} AND {eq(m, d)} AND {eq(d, m)}", label_for_charts="day and month swapped"),
             cll.CustomLevel(
                 f"({eq(y, y)} AND {eq(m, m)}) OR ({eq(y, y)} AND {eq(d, d)}) OR ({eq(m, m)} AND {eq(d, d)})",
                 label_for_charts="one of year/month/day different",

@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from linkage.collapse import DERIVED_COLUMNS, KEY_COLUMNS
+from linkage.collapse import DERIVED_COLUMNS, KEY_COLUMNS, LINK_COLUMNS, MODEL_COLUMNS, distinct_sql, standardised_sql
 
 logger = logging.getLogger(__name__)
 
 INPUT_TABLE = "intermediate.int_person_records"
-INPUT_COLUMNS = (
-    "record_key, source, period, file_name, row_number, id_number, id_is_valid, id_birth_date, id_gender, name, "
-    "name_pinyin, surname, given_name, birth_date, birth_date_stated, gender, district_code, township_code, "
-    "phone, household_no, data_issues"
-)
 
 _DISTINCT_COLS = ", ".join(f"{c} {'BOOLEAN' if c == 'id_is_valid' else 'VARCHAR'}" for c in KEY_COLUMNS)
 _DERIVED_COLS = ", ".join(f"{c} VARCHAR" for c in DERIVED_COLUMNS)
@@ -76,26 +73,94 @@ ORDER BY c.identifier
 
 @dataclass(frozen=True)
 class PriorState:
-    """What earlier periods left: distinct records seen, their active identifiers, next free number."""
+    """What earlier periods left; their distinct records and identifiers are the compute tables
+    `prior_distinct` and `prior_ident`."""
 
-    distinct: pd.DataFrame  # linkage.distinct_records rows with first_period < period
-    identifiers: dict[str, str]  # distinct_id -> active identifier
-    next_number: int
+    next_number: int  # first unused identifier number
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str, catalog: str | None = None) -> bool:
     row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table],
-    ).fetchone()
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
+        + (" AND table_catalog = ?" if catalog else ""),
+        [schema, table, *([catalog] if catalog else [])],
+    ).fetchall()[0]
     return bool(row and row[0])
 
 
-def read_records(warehouse: Path, period: str) -> pd.DataFrame:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        df = con.execute(f"SELECT {INPUT_COLUMNS} FROM {INPUT_TABLE} WHERE period = ?", [period]).df()
-    logger.info("read %d records of %s", len(df), period)
-    return df
+@contextmanager
+def attached(con: duckdb.DuckDBPyConnection, warehouse: Path, *, read_only: bool) -> Iterator[None]:
+    """The warehouse attached to the compute database as `wh` for the block (closed again after it, so no
+    other process is kept out longer than the block: STACK.md, one writer)."""
+    path = str(Path(warehouse).resolve()).replace("'", "''")
+    con.execute(f"ATTACH '{path}' AS {WH}" + (" (READ_ONLY)" if read_only else ""))
+    try:
+        yield
+    finally:
+        con.execute("USE memory")
+        con.execute(f"DETACH {WH}")
+
+
+WH = "wh"
+_MODEL_SELECT = ", ".join(MODEL_COLUMNS)
+
+
+def stage_period(con: duckdb.DuckDBPyConnection, warehouse: Path, period: str) -> PriorState:
+    """Read the period's inputs into the compute database `con`, standardised and collapsed in SQL:
+
+    * `period_links`: one row per int_person_records row of the period (LINK_COLUMNS);
+    * `current_distinct`: its distinct records (MODEL_COLUMNS + n_rows);
+    * `prior_distinct`: distinct records first seen before the period (MODEL_COLUMNS + first_period).
+    """
+    with attached(con, warehouse, read_only=True):
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE period_std AS " + standardised_sql(f"{WH}.{INPUT_TABLE}", "period = $period"),
+            {"period": period},
+        )
+        con.execute(f"CREATE OR REPLACE TABLE period_links AS SELECT {', '.join(LINK_COLUMNS)} FROM period_std")
+        con.execute(f"CREATE OR REPLACE TABLE current_distinct AS {distinct_sql('period_std')}")
+        con.execute("DROP TABLE period_std")
+        linked_before = _table_exists(con, "linkage", "record_links", catalog=WH)
+        prior_where = "first_period < $period" if linked_before else "false"
+        prior_source = f"{WH}.linkage.distinct_records" if linked_before else "current_distinct"
+        con.execute(
+            f"CREATE OR REPLACE TABLE prior_distinct AS SELECT {_MODEL_SELECT}, "
+            + ("first_period" if linked_before else "cast(null as varchar) AS first_period")
+            + f" FROM {prior_source} WHERE {prior_where} ORDER BY distinct_id",
+            {"period": period} if linked_before else {},
+        )
+        if not linked_before:
+            con.execute("CREATE OR REPLACE TABLE prior_ident (distinct_id VARCHAR, identifier VARCHAR)")
+            return PriorState(next_number=1)
+        later = con.execute(f"SELECT min(period) FROM {WH}.linkage.record_links WHERE period > ?", [period]).fetchall()[
+            0
+        ]
+        if later and later[0] is not None:
+            raise RuntimeError(f"period {later[0]} was linked after {period}: re-run from {period} onward in order")
+        # Each distinct record's identifier as last linked, followed through merges to the surviving one.
+        con.execute(
+            "CREATE OR REPLACE TABLE prior_ident AS SELECT distinct_id, arg_max(identifier, period) AS identifier "
+            f"FROM {WH}.linkage.record_links WHERE period < $period GROUP BY distinct_id",
+            {"period": period},
+        )
+        alias_rows = con.execute(
+            f"SELECT identifier, other_identifier FROM {WH}.linkage.identifier_history "
+            "WHERE event = 'merged_into' AND period < ?",
+            [period],
+        ).fetchall()
+        top = con.execute(
+            f"SELECT max(identifier) FROM {WH}.linkage.identifier_history WHERE period < ?", [period]
+        ).fetchall()[0]
+    alias_of = dict(alias_rows)
+    if alias_of:
+        survivors = pd.DataFrame([(a, resolve_aliases(alias_of, a)) for a in alias_of], columns=["alias", "survivor"])
+        con.register("survivors", survivors)
+        con.execute(
+            "UPDATE prior_ident SET identifier = s.survivor FROM survivors s WHERE prior_ident.identifier = s.alias"
+        )
+        con.unregister("survivors")
+    next_number = int(top[0][2:]) + 1 if top and top[0] else 1
+    return PriorState(next_number=next_number)
 
 
 def resolve_aliases(alias_of: dict[str, str], identifier: str) -> str:
@@ -108,59 +173,29 @@ def resolve_aliases(alias_of: dict[str, str], identifier: str) -> str:
     return identifier
 
 
-def read_prior_state(warehouse: Path, period: str) -> PriorState:
-    empty = PriorState(
-        pd.DataFrame(columns=["distinct_id", *KEY_COLUMNS, *DERIVED_COLUMNS, "first_period"]), {}, 1
-    )
-    if not warehouse.exists():
-        return empty
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not _table_exists(con, "linkage", "record_links"):
-            return empty
-        later = con.execute(
-            "SELECT min(period) FROM linkage.record_links WHERE period > ?", [period]
-        ).fetchone()
-        if later and later[0] is not None:
-            raise RuntimeError(
-                f"period {later[0]} was linked after {period}: re-run from {period} onward in order"
-            )
-        distinct = con.execute(
-            f"SELECT distinct_id, {', '.join(KEY_COLUMNS + DERIVED_COLUMNS)}, first_period "
-            "FROM linkage.distinct_records WHERE first_period < ? ORDER BY distinct_id",
-            [period],
-        ).df()
-        latest = con.execute(
-            "SELECT distinct_id, arg_max(identifier, period) FROM linkage.record_links WHERE period < ? "
-            "GROUP BY distinct_id",
-            [period],
-        ).fetchall()
-        alias_rows = con.execute(
-            "SELECT identifier, other_identifier FROM linkage.identifier_history "
-            "WHERE event = 'merged_into' AND period < ?",
-            [period],
-        ).fetchall()
-        top = con.execute(
-            "SELECT max(identifier) FROM linkage.identifier_history WHERE period < ?", [period]
-        ).fetchone()
-    alias_of = dict(alias_rows)
-    identifiers = {d: resolve_aliases(alias_of, i) for d, i in latest}
-    next_number = int(top[0][2:]) + 1 if top and top[0] else 1
-    return PriorState(distinct=distinct, identifiers=identifiers, next_number=next_number)
-
-
 def write_period(
+    con: duckdb.DuckDBPyConnection,
     warehouse: Path,
     period: str,
     run_id: str,
     *,
-    new_distinct: pd.DataFrame,
-    links: pd.DataFrame,
     history: pd.DataFrame,
     review: pd.DataFrame,
     run_row: dict,
 ) -> None:
-    """Replace everything this period wrote before, in one transaction."""
-    with duckdb.connect(str(warehouse)) as con:
+    """Replace everything this period wrote before, in one transaction. Reads the compute tables
+    `fresh_distinct` (distinct records first seen now), `period_links` and `assigned` (distinct_id ->
+    identifier) of `con`."""
+    missing = con.execute("SELECT count(*) FROM period_links l ANTI JOIN assigned a USING (distinct_id)").fetchall()[0][
+        0
+    ]
+    if missing:
+        raise RuntimeError(f"{missing} records of {period} got no identifier")
+    hist = history[["identifier", "event", "other_identifier"]].assign(period=period, run_id=run_id)
+    con.register("history_in", hist)
+    con.register("review_in", review)
+    with attached(con, warehouse, read_only=False):
+        con.execute(f"USE {WH}")
         for stmt in DDL:
             con.execute(stmt)
         con.execute("BEGIN TRANSACTION")
@@ -168,19 +203,19 @@ def write_period(
             for table in ("record_links", "identifier_history", "runs", "clerical_review"):
                 con.execute(f"DELETE FROM linkage.{table} WHERE period = ?", [period])
             con.execute("DELETE FROM linkage.distinct_records WHERE first_period = ?", [period])
-            cols = ["distinct_id", *KEY_COLUMNS, *DERIVED_COLUMNS]
-            nd = new_distinct[cols].assign(first_period=period, first_run=run_id)  # noqa: F841
-            con.execute("INSERT INTO linkage.distinct_records SELECT * FROM nd")
-            lk = links[  # noqa: F841
-                ["record_key", "source", "period", "file_name", "row_number", "distinct_id", "identifier"]
-            ].assign(run_id=run_id)
-            con.execute("INSERT INTO linkage.record_links SELECT * FROM lk")
-            hist = history[["identifier", "event", "other_identifier"]].assign(  # noqa: F841
-                period=period, run_id=run_id
+            con.execute(
+                f"INSERT INTO linkage.distinct_records SELECT {_MODEL_SELECT}, ?, ? FROM memory.fresh_distinct",
+                [period, run_id],
             )
-            con.execute("INSERT INTO linkage.identifier_history SELECT * FROM hist")
+            con.execute(
+                "INSERT INTO linkage.record_links SELECT l.record_key, l.source, l.period, l.file_name, "
+                "l.row_number, l.distinct_id, a.identifier, ? FROM memory.period_links l "
+                "JOIN memory.assigned a USING (distinct_id)",
+                [run_id],
+            )
+            con.execute("INSERT INTO linkage.identifier_history SELECT * FROM history_in")
             if len(review):
-                con.execute("INSERT INTO linkage.clerical_review BY NAME SELECT * FROM review")
+                con.execute("INSERT INTO linkage.clerical_review BY NAME SELECT * FROM review_in")
             con.execute(
                 "INSERT INTO linkage.runs VALUES (?, ?, ?, ?, ?, ?)",
                 [
@@ -197,6 +232,8 @@ def write_period(
         except BaseException:
             con.execute("ROLLBACK")
             raise
+    con.unregister("history_in")
+    con.unregister("review_in")
     logger.info("wrote linkage outputs of %s (run %s)", period, run_id)
 
 

@@ -14,9 +14,8 @@ from splink import Linker
 from linkage import parameters as params_io
 from linkage import settings as model_def
 from linkage.backend import duckdb_api, model_frame
-from linkage.collapse import collapse
 from linkage.config import LinkageConfig
-from linkage.store import read_records
+from linkage.store import stage_period
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +46,20 @@ def train_parameters(distinct: pd.DataFrame, config: LinkageConfig, meta: dict[s
 
 def train_model(warehouse: Path, period: str, config: LinkageConfig, out_json: Path) -> dict[str, Any]:
     """Retrain on one period of the warehouse and write the versioned model JSON to `out_json`."""
-    collapsed = collapse(read_records(Path(warehouse), period))
+    work = duckdb_api(config)
+    try:
+        stage_period(work._con, Path(warehouse), period)
+        records = work._con.execute("SELECT count(*) FROM period_links").fetchall()[0][0]
+        distinct = work._con.execute("SELECT * FROM current_distinct").df()
+    finally:
+        work._con.close()
     version = f"person-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     meta = {
         "model_version": version,
-        "trained_on": {"period": period, "records": len(collapsed.links), "distinct": len(collapsed.distinct)},
+        "trained_on": {"period": period, "records": int(records), "distinct": len(distinct)},
         "max_pairs_for_u": config.max_pairs_for_u,
         "seed": config.seed,
     }
-    parameters = train_parameters(collapsed.distinct, config, meta)
+    parameters = train_parameters(distinct, config, meta)
     params_io.save(parameters, Path(out_json))
     return parameters
