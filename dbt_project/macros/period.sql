@@ -23,3 +23,12 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+{# The month before the run's period (YYYY-MM), and its last day. #}
+{% macro previous_period() -%}
+    strftime({{ period_start() }} - interval 1 month, '%Y-%m')
+{%- endmacro %}
+
+{% macro previous_period_end() -%}
+    ({{ period_start() }} - interval 1 day)::date
+{%- endmacro %}

@@ -21,7 +21,8 @@
 {%- endmacro %}
 
 {# Lineage columns, the raw values as JSON, and whether the row repeats an earlier row of the delivery. #}
-{% macro staging_keys(source_name, native_columns) -%}
+{# keyed=true: the relation comes from carry_over_ctes, which decided repeats over the whole delivery. #}
+{% macro staging_keys(source_name, native_columns, keyed=false) -%}
     '{{ source_name }}' || '|' || _period || '|' || _file || '|' || cast(_row_number as varchar) as record_key,
     '{{ source_name }}' as source,
     _period as period,
@@ -32,10 +33,17 @@
         "{{ c }}" := "{{ c }}"{{ ',' if not loop.last }}
         {%- endfor %}
     )) as raw_values,
+    {%- if keyed %}
+    _is_duplicate_row as is_duplicate_row,
+    _row_hash,
+    {{ staging_fingerprint() }} as _fingerprint,
+    _period as _checked_period
+    {%- else %}
     row_number() over (
         partition by {% for c in native_columns %}"{{ c }}"{{ ', ' if not loop.last }}{% endfor %}
         order by _file, _row_number
     ) > 1 as is_duplicate_row
+    {%- endif %}
 {%- endmacro %}
 
 {# [code for each true condition]: conditions is a list of (sql_condition, code). #}
@@ -84,6 +92,7 @@
    quarantine-only columns. #}
 {% macro staged_columns() -%}
     columns(lambda c: not list_contains(['raw_values', 'is_duplicate_row', 'quarantine_reasons', 'gender_raw',
-                                    'ethnicity_code_raw', 'ethnicity_raw', 'township_abolished', 'is_resident_id'], c)
+                                    'ethnicity_code_raw', 'ethnicity_raw', 'township_abolished', 'is_resident_id',
+                                    '_row_hash', '_fingerprint', '_checked_period'], c)
                  and not suffix(c, '_unparseable') and not suffix(c, '_known') and not suffix(c, '_bad'))
 {%- endmacro %}

@@ -3,7 +3,8 @@
   its own delivery uses the previous one). effective_code follows an abolished (撤销) township to the one that
   absorbed it; name_stem drops the 街道/镇/乡 suffix that other sources often omit.
 #}
-{% macro period_townships() -%}
+{% macro period_townships(as_of=none) -%}
+    {%- set as_of = as_of or period() -%}
     {#- Township codes are re-prefixed with the current district code: a 2015 list still says 500228xxx for
         梁平, records may say either; comparing current-prefix codes makes both meet. -#}
     select
@@ -18,8 +19,15 @@
     from {{ ref('stg_ca_divisions__townships') }} as t
     left join {{ ref('district_code_map') }} as sm on sm.old_code = left(t.successor_code, 6)
     where t.period = (
-        select max(period) from {{ ref('stg_ca_divisions__townships') }} where period <= {{ period() }}
+        select max(period) from {{ ref('stg_ca_divisions__townships') }} where period <= {{ as_of }}
     )
+{%- endmacro %}
+
+{# True when the township list in force for the period is the one in force for the previous period: rows
+   matched to townships last month may then keep last month's match (staging carry-over, macros/carry_over.sql). #}
+{% macro townships_unchanged() -%}
+    (not exists (({{ period_townships() }}) except ({{ period_townships(previous_period()) }}))
+     and not exists (({{ period_townships(previous_period()) }}) except ({{ period_townships() }})))
 {%- endmacro %}
 
 {% macro township_stem(expr) -%}

@@ -9,7 +9,7 @@
 {%- for s in sources %}
 select record_key, source, period, file_name, row_number, quarantine_reasons as reasons, raw_values
 from {{ ref('base_' ~ s) }}
-where len(quarantine_reasons) > 0
+where period = {{ period() }} and len(quarantine_reasons) > 0
 union all
 {%- endfor %}
 select

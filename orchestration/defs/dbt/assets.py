@@ -13,7 +13,7 @@ from dagster import AssetExecutionContext, AssetsDefinition, BackfillPolicy, Out
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.common import WAREHOUSE_POOL, is_lock_error
-from orchestration.defs.dbt.project import dbt_project, prepare_manifest
+from orchestration.defs.dbt.project import dbt_project, prepare_manifest, staging_fingerprint
 from orchestration.defs.dbt.translator import CanbaoDbtTranslator
 from orchestration.partitions import monthly_partitions
 from orchestration.resources import WarehouseResource
@@ -54,7 +54,8 @@ def _row_counts(warehouse: WarehouseResource, relations: list[tuple[str, str]], 
 
 def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     period = context.partition_key
-    invocation = dbt.cli(["build", "--vars", json.dumps({"period": period}), *PRODUCTION_BUILD_FLAGS], context=context)
+    dbt_vars = {"period": period, "staging_fingerprint": staging_fingerprint()}
+    invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars), *PRODUCTION_BUILD_FLAGS], context=context)
     held: list[Any] = []
     try:
         for event in invocation.stream():

@@ -3,10 +3,12 @@ the module that defines @dbt_assets (that one reads the manifest at import)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import subprocess
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -18,6 +20,18 @@ log = logging.getLogger(__name__)
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 _SOURCE_GLOBS = ("models/**/*", "macros/**/*", "seeds/**/*", "dbt_project.yml", "profiles.yml")
+
+
+@lru_cache(maxsize=1)
+def staging_fingerprint() -> str:
+    """A hash of the dbt project's models, macros and seeds: staging carry-over (macros/carry_over.sql) reuses
+    last period's checked row only when it was checked by the same logic and code lists."""
+    digest = hashlib.sha1()
+    files = sorted({p for g in _SOURCE_GLOBS for p in DBT_PROJECT_DIR.glob(g) if p.is_file()})
+    for path in files:
+        digest.update(path.relative_to(DBT_PROJECT_DIR).as_posix().encode("utf-8") + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def dbt_executable() -> str:

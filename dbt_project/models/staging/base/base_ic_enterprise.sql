@@ -1,13 +1,15 @@
 {# Checked rows of ic_enterprise (市场主体登记). No person here: identity is the credit code or 注册号. #}
 {%- set natives = ['统一社会信用代码', '注册号', '企业名称', '企业类型', '登记状态', '成立日期', '注销吊销日期', '住所',
                    '区县代码', '行业门类'] -%}
-with source as (
+with raw_rows as (
     {{ raw_period('ic_enterprise') }}
 ),
 
+{{ carry_over_ctes('ic_enterprise', natives, 'raw_rows') }}
+
 renamed as (
     select
-        {{ staging_keys('ic_enterprise', natives) }},
+        {{ staging_keys('ic_enterprise', natives, keyed=true) }},
         upper({{ clean_code('"统一社会信用代码"') }}) as credit_code,
         {{ clean_code('"注册号"') }} as registration_no,
         {{ clean_text('"企业名称"') }} as enterprise_name,
@@ -33,20 +35,24 @@ coded as (
     from renamed as r
     left join {{ ref('district_code_map') }} as dm on dm.old_code = r.district_code_raw
     left join {{ ref('enterprise_registration_statuses') }} as rs on rs.registration_status = r.registration_status
+),
+
+checked as (
+    select
+        *,
+        {{ flag_list([
+            ('is_duplicate_row', 'duplicate_row'),
+            ('credit_code is null and registration_no is null and enterprise_name is null', 'no_identity'),
+            ('not status_known', 'unknown_registration_status'),
+            ('district_code is null', 'unknown_district'),
+        ]) }} as quarantine_reasons,
+        {{ flag_list([
+            ('credit_code is not null and not credit_code_is_valid', 'invalid_credit_code'),
+            ('registration_no is not null and not registration_no_is_valid', 'invalid_registration_no'),
+            ('founded_date_unparseable or closed_date_unparseable', 'unparseable_date'),
+            ('district_code_raw <> district_code', 'old_district_code'),
+        ]) }} as data_issues
+    from {{ with_carried('coded') }}
 )
 
-select
-    *,
-    {{ flag_list([
-        ('is_duplicate_row', 'duplicate_row'),
-        ('credit_code is null and registration_no is null and enterprise_name is null', 'no_identity'),
-        ('not status_known', 'unknown_registration_status'),
-        ('district_code is null', 'unknown_district'),
-    ]) }} as quarantine_reasons,
-    {{ flag_list([
-        ('credit_code is not null and not credit_code_is_valid', 'invalid_credit_code'),
-        ('registration_no is not null and not registration_no_is_valid', 'invalid_registration_no'),
-        ('founded_date_unparseable or closed_date_unparseable', 'unparseable_date'),
-        ('district_code_raw <> district_code', 'old_district_code'),
-    ]) }} as data_issues
-from coded
+select * from checked

@@ -1,13 +1,15 @@
 {# Checked rows of si_resident (城乡居民养老/医疗参保登记). #}
 {%- set natives = ['AAC001', 'AAC002', 'AAC003', 'AAC004', 'AAC006', 'AAE140', 'AAC031', 'AAC030', 'ZHJFND', 'ZZLB',
                    'AAB301', 'XZJDDM', 'AAE005', 'AAE006'] -%}
-with source as (
+with raw_rows as (
     {{ raw_period('si_resident') }}
 ),
 
+{{ carry_over_ctes('si_resident', natives, 'raw_rows', condition='coalesce(prev.id_birth_date <= ' ~ previous_period_end() ~ ', true)' ~ ' and ' ~ townships_unchanged()) }}
+
 renamed as (
     select
-        {{ staging_keys('si_resident', natives) }},
+        {{ staging_keys('si_resident', natives, keyed=true) }},
         {{ clean_code('"AAC001"') }} as person_local_no,
         {{ person_id_columns('"AAC002"') }},
         "AAC003" as name_raw,
@@ -54,26 +56,30 @@ coded as (
     left join {{ ref('insurance_schemes') }} as s on s.scheme_code = r.scheme_code
     left join {{ ref('contribution_statuses') }} as cs on cs.contribution_status = r.contribution_status
     left join {{ ref('subsidy_categories') }} as sc on sc.subsidy_category = r.subsidy_category
+),
+
+checked as (
+    select
+        *,
+        {{ flag_list([
+            ('is_duplicate_row', 'duplicate_row'),
+            ('id_number is null and name is null', 'no_identity'),
+            ('not scheme_known', 'unknown_scheme_code'),
+            ('not status_known', 'unknown_contribution_status'),
+            ('not subsidy_known', 'unknown_subsidy_category'),
+            ('district_code is null', 'unknown_district'),
+            ('gender_raw is not null and gender is null', 'unknown_gender'),
+            ('last_paid_year_unparseable', 'unparseable_key_date'),
+        ]) }} as quarantine_reasons,
+        {{ flag_list(id_issue_conditions('birth_date', 'gender') + [
+            ('birth_date_unparseable', 'invalid_birth_date'),
+            ('enrolled_date_unparseable', 'unparseable_date'),
+            ('district_code_raw <> district_code', 'old_district_code'),
+            ('township_code_raw is not null and township_code is null', 'unknown_township'),
+            ('township_abolished', 'abolished_township'),
+            ("phone is not null and not regexp_full_match(phone, '1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{7,8}')", 'bad_phone'),
+        ]) }} as data_issues
+    from {{ with_carried('coded') }}
 )
 
-select
-    *,
-    {{ flag_list([
-        ('is_duplicate_row', 'duplicate_row'),
-        ('id_number is null and name is null', 'no_identity'),
-        ('not scheme_known', 'unknown_scheme_code'),
-        ('not status_known', 'unknown_contribution_status'),
-        ('not subsidy_known', 'unknown_subsidy_category'),
-        ('district_code is null', 'unknown_district'),
-        ('gender_raw is not null and gender is null', 'unknown_gender'),
-        ('last_paid_year_unparseable', 'unparseable_key_date'),
-    ]) }} as quarantine_reasons,
-    {{ flag_list(id_issue_conditions('birth_date', 'gender') + [
-        ('birth_date_unparseable', 'invalid_birth_date'),
-        ('enrolled_date_unparseable', 'unparseable_date'),
-        ('district_code_raw <> district_code', 'old_district_code'),
-        ('township_code_raw is not null and township_code is null', 'unknown_township'),
-        ('township_abolished', 'abolished_township'),
-        ("phone is not null and not regexp_full_match(phone, '1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{7,8}')", 'bad_phone'),
-    ]) }} as data_issues
-from coded
+select * from checked
