@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pandas as pd
+import pytest
 from test_marts import P2, warehouse  # noqa: F401 - the module-scoped warehouse fixture
 
 from canbao.publish.department_extracts import DEPARTMENTS, write_department_extracts
@@ -35,6 +36,25 @@ def test_township_worklists_list_the_households(warehouse: Path, tmp_path: Path)
     # 李二 of H1 with her reasons in words, and her full ID number (the printed form is restricted)
     row = next(r for r in ws.iter_rows(values_only=True) if r[0] == "李二")
     assert row[1] == "50010719850302002X" and "养老断保" in row[5] and "医疗未参保" in row[5]
+
+
+def test_worklists_written_by_several_processes_are_the_same(
+    warehouse: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import canbao.publish.worklists as worklists
+
+    one = write_township_worklists(warehouse, tmp_path / "one", P1)
+    monkeypatch.setattr(worklists, "PARALLEL_MIN_PERSONS", 1)
+    two = write_township_worklists(warehouse, tmp_path / "two", P1, workers=2)
+    assert set(one) == set(two) and len(one) >= 2
+
+    def cells(path: Path) -> list[tuple]:
+        return list(openpyxl.load_workbook(path).active.iter_rows(values_only=True))
+
+    for township in one:
+        assert cells(two[township]) == cells(one[township]), township
 
 
 def test_district_extracts_hold_only_their_district(warehouse: Path, tmp_path: Path) -> None:  # noqa: F811

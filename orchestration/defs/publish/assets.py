@@ -92,7 +92,9 @@ def township_worklists(context: AssetExecutionContext) -> MaterializeResult:
 
     settings = Settings.from_env()
     with retry_on_lock():
-        files = write_township_worklists(settings.warehouse, settings.reports, context.partition_key)
+        files = write_township_worklists(
+            settings.warehouse, settings.reports, context.partition_key, workers=settings.threads
+        )
     folder = next(iter(files.values())).parent if files else settings.reports
     return MaterializeResult(metadata={"townships": len(files), "folder": _file_url(folder)})
 
