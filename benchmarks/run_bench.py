@@ -165,6 +165,9 @@ def main() -> None:
     if len(rows) == 2:
         print(f"\nroutine / first period wall time: {rows[1]['wall_s'] / rows[0]['wall_s']:.2f}")
     results = Path(args.results)
+    first = next((r for r in rows if r["kind"] == "first"), None)
+    if first is not None:
+        _print_growth(results, first)
     fields = sorted({k for r in rows for k in r}, key=lambda k: list(rows[0]).index(k) if k in rows[0] else 99)
     existing = results.exists()
     with results.open("a", newline="", encoding="utf-8") as fh:
@@ -173,6 +176,25 @@ def main() -> None:
             w.writeheader()
         w.writerows(rows)
     print(f"appended to {results}")
+
+
+def _print_growth(results: Path, first: dict) -> None:
+    """Cost growth against the latest first-period row of a smaller city in the results file: wall time and
+    peak memory ratios next to the persons ratio (the target is growth no faster than ~linear)."""
+    if not results.exists():
+        return
+    with results.open(encoding="utf-8") as fh:
+        smaller = [r for r in csv.DictReader(fh) if r["kind"] == "first" and int(r["scale"]) < first["scale"]]
+    if not smaller:
+        return
+    base = max(smaller, key=lambda r: (int(r["scale"]), r["date"]))
+    persons = first["scale"] / int(base["scale"])
+    wall = first["wall_s"] / float(base["wall_s"])
+    memory = first["peak_mb_pipeline"] / float(base["peak_mb_pipeline"])
+    print(
+        f"growth from {int(base['scale']):,} persons (commit {base['commit']}): x{persons:.0f} persons, "
+        f"x{wall:.1f} wall time, x{memory:.1f} peak memory"
+    )
 
 
 if __name__ == "__main__":
