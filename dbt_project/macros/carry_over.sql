@@ -7,7 +7,8 @@
     decided per delivery); a model may leave `volatile` columns out of the hash (si_employee's status and
     last paid month change monthly) and recompute the columns made from them (`refresh`);
   * the same staging logic: var `staging_fingerprint`, a hash of the dbt project's models, macros and seeds
-    that the Dagster step passes (orchestration/defs/dbt/project.py; plain dbt runs pass none and compare '');
+    that the Dagster step passes (orchestration/defs/dbt/project.py); a plain dbt run without it checks every
+    row;
   * a result that does not depend on the period end (`condition`: an ID birth date up to the previous period
     end, since validity and "birth date in the future" compare with the period end);
   * for sources matched to townships, the same township list in force (`townships_unchanged()`).
@@ -28,10 +29,11 @@
     '{{ var("staging_fingerprint", "") }}'
 {%- endmacro %}
 
-{# Only on an incremental run over a table that already has the carry-over columns (older warehouses get them
-   appended by this run and carry from the next one). #}
+{# Only on an incremental run with a fingerprint, over a table that already has the carry-over columns (older
+   warehouses get them appended by this run and carry from the next one). #}
 {% macro carry_over_enabled() -%}
-    {%- if not (execute and is_incremental()) -%}
+    {#- without a fingerprint nothing says the logic is unchanged: check every row -#}
+    {%- if not (execute and is_incremental()) or var('staging_fingerprint', '') == '' -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
