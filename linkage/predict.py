@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 from splink import DuckDBAPI, Linker
+from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from linkage import parameters as params_io
@@ -57,9 +58,19 @@ class Prediction:
     predictions: list[SplinkDataFrame] = field(default_factory=list)
 
 
-def _count_per_rule(db_api: DuckDBAPI, sdf: SplinkDataFrame, names: list[str]) -> dict[str, int]:
-    rows = db_api._con.execute(f"SELECT match_key, count(*) FROM {sdf.physical_name} GROUP BY match_key").fetchall()
-    return {names[int(k)]: int(n) for k, n in rows}
+def _count_per_rule(
+    inputs: SplinkDataFrame | list[SplinkDataFrame], link_type: str, names: list[str]
+) -> dict[str, int]:
+    """Exact comparisons per blocking rule (each pair counted under the first rule that finds it, as Splink's
+    match_key), counted on the blocked id pairs: the scored table keeps only pairs worth keeping."""
+    records = count_comparisons_from_blocking_rules(
+        inputs,
+        blocking_rules=prediction_blocking_rules(),
+        link_type=link_type,
+        unique_id_column_name="distinct_id",
+        record_sample_proportion=1.0,
+    )
+    return {names[i]: int(r["marginal_comparison_count"]) for i, r in enumerate(records)}
 
 
 def score(
@@ -104,17 +115,24 @@ def score_tables(db_api: DuckDBAPI, parameters: dict[str, Any], keep_from: float
     counts: dict[str, int] = dict.fromkeys(names, 0)
     outputs: list[SplinkDataFrame] = []
     t1 = time.perf_counter()
-    within = linker.inference.predict_within(new_sdf, warning_mode="never")
+    # Only pairs from keep_from up are materialised (with their intermediate columns, for the reports): all
+    # scored comparisons at 3 M persons (~40 M rows) overflowed the temp disk.
+    within = linker.inference.predict_within(new_sdf, threshold_match_probability=keep_from, warning_mode="never")
     outputs.append(within)
+    scored: list[tuple[SplinkDataFrame | list[SplinkDataFrame], str]] = [(new_sdf, "dedupe_only")]
     if has_existing:
         existing_sdf = db_api.register("existing_distinct", table_name="existing_distinct")
-        between = linker.inference.predict_between(existing_sdf, new_sdf, warning_mode="never")
+        between = linker.inference.predict_between(
+            existing_sdf, new_sdf, threshold_match_probability=keep_from, warning_mode="never"
+        )
         outputs.append(between)
+        scored.append(([existing_sdf, new_sdf], "link_only"))
     t2 = time.perf_counter()
+    for inputs, link_type in scored:
+        for rule, n in _count_per_rule(inputs, link_type, names).items():
+            counts[rule] += n
     frames = []
     for sdf in outputs:
-        for rule, n in _count_per_rule(db_api, sdf, names).items():
-            counts[rule] += n
         # Fetch fully: an unfinished result on the shared connection breaks the next Splink call.
         frames.append(
             con.execute(
