@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from orchestration.partitions import period_range
@@ -85,7 +86,7 @@ def _run_checked(settings: Settings, periods: list[str]) -> None:
     for outcome in run_periods(settings, periods):
         if not outcome.success:
             reasons = "; ".join(outcome.failures[:3]) or "see the Dagster UI (make ui) for the run's log"
-            raise CliError(f"period {outcome.period} failed: {reasons}")
+            raise CliError(f"period {outcome.period} failed: {reasons} (output: {outcome.log})")
         print(f"period {outcome.period}: done in {outcome.seconds:.1f}s")
 
 
@@ -214,8 +215,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Known and accepted at definition time (docs/operations.md): partitioned asset checks are a Dagster preview, and
+# the job mixes dbt's and Python assets' backfill policies. Said once per import, they would open every run.
+KNOWN_WARNINGS = (
+    "Specifying a partitions_def on an AssetCheckSpec",
+    "Asset job monthly_pipeline materializes assets with varying BackfillPolicies",
+)
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    for message in KNOWN_WARNINGS:
+        warnings.filterwarnings("ignore", message=message)
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

@@ -11,8 +11,11 @@ import os
 import socket
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from orchestration.settings import Settings, apply_to_environ
 
@@ -36,6 +39,34 @@ class PeriodOutcome:
     success: bool
     seconds: float
     failures: list[str] = field(default_factory=list)
+    log: Path | None = None  # everything the run printed (dbt's console output, Dagster's log lines)
+
+
+@contextmanager
+def _output_to_log(log_path: Path) -> Iterator[TextIO]:
+    """Send the process's stdout and stderr (file descriptors, so dbt's subprocess output that dagster-dbt echoes
+    and library warnings too) to `log_path` for the block; yields a stream to the real stdout for the step
+    lines."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved_out, saved_err = os.dup(1), os.dup(2)
+    terminal = os.fdopen(os.dup(saved_out), "w", buffering=1, encoding="utf-8")
+    try:
+        with log_path.open("ab") as log:
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+            try:
+                yield terminal
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os.dup2(saved_out, 1)
+                os.dup2(saved_err, 2)
+    finally:
+        os.close(saved_out)
+        os.close(saved_err)
+        terminal.close()
 
 
 def prepare_environment(settings: Settings) -> None:
@@ -68,9 +99,7 @@ def _failure_lines(result) -> list[str]:  # noqa: ANN001 - ExecuteInProcessResul
             data = event.event_specific_data
             if data.severity.value == "ERROR":
                 desc = (data.description or "").splitlines()[0] if data.description else ""
-                lines.append(
-                    f"quality gate {data.asset_key.to_user_string()}:{data.check_name} failed {desc}"
-                )
+                lines.append(f"quality gate {data.asset_key.to_user_string()}:{data.check_name} failed {desc}")
     return lines
 
 
@@ -133,18 +162,28 @@ def run_periods(settings: Settings, periods: list[str], groups: list[str] | None
     if groups is not None:
         graph = defs.resolve_asset_graph()
         selection = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name in groups]
+    from orchestration import loggers
+
     for period in periods:
         print(f"period {period}:", flush=True)
         started = time.perf_counter()
-        result = job.execute_in_process(
-            partition_key=period,
-            instance=instance,
-            raise_on_error=False,
-            run_config=run_config,
-            tags={"canbao/trigger": "cli", "canbao/pid": str(os.getpid()), "canbao/host": socket.gethostname()},
-            asset_selection=selection,
+        log_path = settings.home / "logs" / f"run-{period}.log"
+        with _output_to_log(log_path) as terminal:
+            loggers.STEP_LINES_STREAM = terminal
+            try:
+                result = job.execute_in_process(
+                    partition_key=period,
+                    instance=instance,
+                    raise_on_error=False,
+                    run_config=run_config,
+                    tags={"canbao/trigger": "cli", "canbao/pid": str(os.getpid()), "canbao/host": socket.gethostname()},
+                    asset_selection=selection,
+                )
+            finally:
+                loggers.STEP_LINES_STREAM = None
+        outcome = PeriodOutcome(
+            period, result.success, time.perf_counter() - started, _failure_lines(result), log=log_path
         )
-        outcome = PeriodOutcome(period, result.success, time.perf_counter() - started, _failure_lines(result))
         outcomes.append(outcome)
         if not result.success:
             break

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import logging
+import sys
+from typing import TextIO
 
 from dagster import logger
+
+# Where the step lines go: `canbao run` points it at the terminal while the run's own output goes to a log file.
+STEP_LINES_STREAM: TextIO | None = None
+
+
+def _line(text: str) -> None:
+    print(text, file=STEP_LINES_STREAM or sys.stdout, flush=True)
 
 
 class _StepLines(logging.Handler):
@@ -17,18 +26,18 @@ class _StepLines(logging.Handler):
         step = event.step_key or ""
         if kind == "STEP_START" and "_gx_" not in step and not step.startswith("raw__"):
             # long steps (dbt, linkage, publishing) announce themselves so a slow one is visible while it runs
-            print(f"    start {step}", flush=True)
+            _line(f"    start {step}")
         elif kind == "STEP_SUCCESS":
             secs = getattr(event.event_specific_data, "duration_ms", 0) / 1000
-            print(f"    ok    {step:<52} {secs:7.1f}s", flush=True)
+            _line(f"    ok    {step:<52} {secs:7.1f}s")
         elif kind == "STEP_FAILURE":
-            print(f"    FAIL  {step}", flush=True)
+            _line(f"    FAIL  {step}")
         elif kind == "STEP_SKIPPED":
-            print(f"    skip  {step}", flush=True)
+            _line(f"    skip  {step}")
         elif kind == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
             if not data.passed:
-                print(f"    check {data.asset_key.to_user_string()}:{data.check_name} failed", flush=True)
+                _line(f"    check {data.asset_key.to_user_string()}:{data.check_name} failed")
 
 
 @logger(description="One line per finished step (used by `canbao run`).")

@@ -157,6 +157,10 @@ def test_run_killed_during_linkage_then_rerun_gives_the_same_marts(pipeline_city
     rerun = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False, timeout=900)
     assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-2000:]
     assert _snapshot(home / "warehouse.duckdb", period) == _snapshot(pipeline_city.warehouse, period)
+    # the command line shows step lines; dbt's and Dagster's own output goes to the period's log file
+    assert "    ok    person_linkage" in rerun.stdout
+    assert "Running with dbt" not in rerun.stdout + rerun.stderr and " - dbt_staging - " not in rerun.stdout
+    assert "Running with dbt" in (home / "logs" / f"run-{period}.log").read_text(encoding="utf-8")
 
 
 def _corrupt_ids(csv_path: Path, share: float) -> int:
