@@ -62,9 +62,8 @@ class Settings:
             "CANBAO_LANDING": str(self.landing),
             "CANBAO_WAREHOUSE": str(self.warehouse),
             "CANBAO_MEMORY_LIMIT": self.memory_limit,
-            # dbt's profile reads these two (DuckDB spills to the platform's tmp, not /tmp)
+            # dbt's profile reads it (DuckDB spills next to the warehouse, <home>/warehouse.duckdb.tmp)
             "CANBAO_DUCKDB_MEMORY_LIMIT": self.memory_limit,
-            "CANBAO_DUCKDB_TEMP_DIR": str(self.tmp / "duckdb"),
             "CANBAO_THREADS": str(self.threads),
             "CANBAO_LINKAGE_BACKEND": self.linkage_backend,
             "CANBAO_SPARK_MASTER": self.spark_master,
