@@ -143,7 +143,7 @@ def run_period(warehouse: Path, period: str, config: LinkageConfig, run_id: str)
 
     work = duckdb_api(config)
     con = work._con
-    prior = stage_period(con, warehouse, period)
+    next_number = stage_period(con, warehouse, period)
     _build_score_inputs(con, config.relink_all)
     n_records, n_current = con.execute(
         "SELECT (SELECT count(*) FROM period_links), (SELECT count(*) FROM current_distinct)"
@@ -177,7 +177,7 @@ def run_period(warehouse: Path, period: str, config: LinkageConfig, run_id: str)
     if components.refused:
         logger.info("%s: %d links refused (would join records of two people)", period, len(components.refused))
     order = {n: (scope.first_seen.get(n, period),) for n in scope.nodes}
-    assignment = assign(components.labels, scope.previous, prior.next_number, seen_order=order)
+    assignment = assign(components.labels, scope.previous, next_number, seen_order=order)
     seconds["cluster_and_assign"] = time.perf_counter() - t
 
     # Identifiers for every distinct record: this run's for the scope, the earlier ones elsewhere.

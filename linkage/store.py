@@ -11,7 +11,6 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -71,19 +70,11 @@ ORDER BY c.identifier
 """
 
 
-@dataclass(frozen=True)
-class PriorState:
-    """What earlier periods left; their distinct records and identifiers are the compute tables
-    `prior_distinct` and `prior_ident`."""
-
-    next_number: int  # first unused identifier number
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str, catalog: str | None = None) -> bool:
+def _table_exists(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> bool:
     row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
-        + (" AND table_catalog = ?" if catalog else ""),
-        [schema, table, *([catalog] if catalog else [])],
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ? "
+        "AND table_name = ?",
+        [catalog, schema, table],
     ).fetchall()[0]
     return bool(row and row[0])
 
@@ -105,12 +96,15 @@ WH = "wh"
 _MODEL_SELECT = ", ".join(MODEL_COLUMNS)
 
 
-def stage_period(con: duckdb.DuckDBPyConnection, warehouse: Path, period: str) -> PriorState:
+def stage_period(con: duckdb.DuckDBPyConnection, warehouse: Path, period: str) -> int:
     """Read the period's inputs into the compute database `con`, standardised and collapsed in SQL:
 
     * `period_links`: one row per int_person_records row of the period (LINK_COLUMNS);
     * `current_distinct`: its distinct records (MODEL_COLUMNS + n_rows);
-    * `prior_distinct`: distinct records first seen before the period (MODEL_COLUMNS + first_period).
+    * `prior_distinct`: distinct records first seen before the period (MODEL_COLUMNS + first_period);
+    * `prior_ident`: each of those records' identifier, merges followed to the survivor.
+
+    Returns the first unused identifier number.
     """
     with attached(con, warehouse, read_only=True):
         con.execute(
@@ -120,7 +114,7 @@ def stage_period(con: duckdb.DuckDBPyConnection, warehouse: Path, period: str) -
         con.execute(f"CREATE OR REPLACE TABLE period_links AS SELECT {', '.join(LINK_COLUMNS)} FROM period_std")
         con.execute(f"CREATE OR REPLACE TABLE current_distinct AS {distinct_sql('period_std')}")
         con.execute("DROP TABLE period_std")
-        linked_before = _table_exists(con, "linkage", "record_links", catalog=WH)
+        linked_before = _table_exists(con, WH, "linkage", "record_links")
         prior_where = "first_period < $period" if linked_before else "false"
         prior_source = f"{WH}.linkage.distinct_records" if linked_before else "current_distinct"
         con.execute(
@@ -131,7 +125,7 @@ def stage_period(con: duckdb.DuckDBPyConnection, warehouse: Path, period: str) -
         )
         if not linked_before:
             con.execute("CREATE OR REPLACE TABLE prior_ident (distinct_id VARCHAR, identifier VARCHAR)")
-            return PriorState(next_number=1)
+            return 1
         later = con.execute(f"SELECT min(period) FROM {WH}.linkage.record_links WHERE period > ?", [period]).fetchall()[
             0
         ]
@@ -160,7 +154,7 @@ def stage_period(con: duckdb.DuckDBPyConnection, warehouse: Path, period: str) -
         )
         con.unregister("survivors")
     next_number = int(top[0][2:]) + 1 if top and top[0] else 1
-    return PriorState(next_number=next_number)
+    return next_number
 
 
 def resolve_aliases(alias_of: dict[str, str], identifier: str) -> str:
