@@ -131,6 +131,7 @@ def main() -> None:
     ).stdout.strip()
     for period in to_run:
         i = periods.index(period)
+        started = time.time()
         t = time.perf_counter()
         outcome = run_periods(settings, [period])[0]
         wall = time.perf_counter() - t
@@ -162,6 +163,11 @@ def main() -> None:
         print(f"   peak memory: pipeline {own:.0f} MB, dbt {children:.0f} MB")
         for k, v in figures.items():
             print(f"   {k:<22} {v}")
+        print(
+            "   slowest steps: "
+            + ", ".join(f"{k} {v:.0f} s" for k, v in sorted(steps.items(), key=lambda kv: -kv[1])[:8])
+        )
+        _print_dbt_profile(HERE.parent / "dbt_project" / "target", started)
     if len(rows) == 2:
         print(f"\nroutine / first period wall time: {rows[1]['wall_s'] / rows[0]['wall_s']:.2f}")
     results = Path(args.results)
@@ -176,6 +182,28 @@ def main() -> None:
             w.writeheader()
         w.writerows(rows)
     print(f"appended to {results}")
+
+
+def _print_dbt_profile(target_root: Path, since: float, top: int = 8) -> None:
+    """Per dbt step of this run: the slowest nodes, and model vs data-test time (from run_results.json)."""
+    for step in ("dbt_staging", "dbt_marts", "dbt_audit"):
+        runs = [
+            d
+            for d in target_root.glob(f"{step}-*")
+            if (d / "run_results.json").exists() and (d / "run_results.json").stat().st_mtime >= since - 1
+        ]
+        if not runs:
+            continue
+        latest = max(runs, key=lambda d: (d / "run_results.json").stat().st_mtime)
+        results = json.loads((latest / "run_results.json").read_text(encoding="utf-8"))
+        nodes = [(r["unique_id"], r.get("execution_time") or 0.0) for r in results["results"]]
+        models = sum(t for u, t in nodes if not u.startswith(("test.", "unit_test.")))
+        tests = sum(t for u, t in nodes if u.startswith("test."))
+        slowest = ", ".join(f"{u.split('.')[-1][:40]} {t:.1f}" for u, t in sorted(nodes, key=lambda n: -n[1])[:top])
+        print(
+            f"   {step}: {results.get('elapsed_time', 0):.0f} s in dbt, models {models:.0f} s, "
+            f"data tests {tests:.0f} s; slowest: {slowest}"
+        )
 
 
 def _print_growth(results: Path, first: dict) -> None:

@@ -40,3 +40,27 @@ def test_score_table_cases_and_methods():
     assert get[("n", "overall", "persons_resolved_exactly")] == 0.0
     assert get[("n", "twins", "persons_resolved_exactly")] == 0.0
     assert t.set_index(["method", "subset", "metric"])["n"][("m", "twins", "persons_resolved_exactly")] == 2
+
+
+def test_scores_match_brute_force_pairs():
+    """The size-based SQL counts against enumerating every record pair of a random clustering."""
+    import itertools
+
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    truth = pd.Series(rng.integers(0, 40, 300).astype(str))
+    pred = pd.Series(np.where(rng.random(300) < 0.8, truth, rng.integers(0, 60, 300).astype(str)))
+    pairs = list(itertools.combinations(range(300), 2))
+    same_p = {(i, j) for i, j in pairs if pred[i] == pred[j]}
+    same_t = {(i, j) for i, j in pairs if truth[i] == truth[j]}
+    s = pairwise_scores(pred, truth)
+    assert s["predicted_pairs"] == len(same_p) and s["true_pairs"] == len(same_t)
+    assert s["precision"] == pytest.approx(len(same_p & same_t) / len(same_p))
+    assert s["recall"] == pytest.approx(len(same_p & same_t) / len(same_t))
+    resolved = resolved_exactly(pred, truth)
+    for person in truth.unique():
+        rows = set(truth.index[truth == person])
+        clusters = set(pred[list(rows)])
+        pure = len(clusters) == 1 and set(pred.index[pred == next(iter(clusters))]) == rows
+        assert bool(resolved[person]) == pure, person

@@ -19,7 +19,7 @@ from test_staging_fixtures import DBT_DIR, REPO, load_rows
 P1, P2, P3 = "2015-01", "2015-02", "2015-03"
 CARRY_MODELS = ["ps_hukou", "ps_residence", "si_employee", "si_resident", "ca_assistance", "ic_enterprise"]
 SOURCES = yaml.safe_load((REPO / "canbao/contract/sources.yaml").read_text(encoding="utf-8"))["sources"]
-STAGING_SELECT = ["--select", "resource_type:seed tag:staging int_person_records"]
+STAGING_SELECT = ["--select", "resource_type:seed tag:staging int_person_names int_person_records"]
 
 
 def _dbt(warehouse: Path, period: str, fingerprint: str) -> None:
@@ -92,6 +92,9 @@ def _tables(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, str]:
         "select table_schema, table_name from information_schema.tables "
         "where table_schema in ('staging', 'staging_base', 'intermediate') order by 1, 2"
     ).fetchall():
+        if name == "int_person_names":  # the name cache spans periods: every entry, whichever run made it
+            out[f"{schema}.{name}"] = f'select * exclude (_fingerprint) from "{schema}"."{name}"'
+            continue
         out[f"{schema}.{name}"] = (
             f'select * exclude (_fingerprint, _checked_period) from "{schema}"."{name}" where period = \'{period}\''
             if name.startswith("base_") and name[5:] in CARRY_MODELS
@@ -177,3 +180,27 @@ def test_unchanged_rows_are_carried_and_edges_rechecked(runs: tuple[Path, Path])
     # a row repeated in P2's delivery is quarantined there; in P3 it is single and staged
     assert [(p, list(r)) for p, _f, r, _c in dup] == [(P2, []), (P2, ["duplicate_row"]), (P3, [])]
     assert kept == [(P2,), (P3,)]  # a carry-over base table keeps the previous and the current period
+
+
+BY_FINGERPRINT = "select _fingerprint, count(*) from intermediate.int_person_names group by 1"
+
+
+@pytest.mark.slow
+def test_name_cache_reused_under_the_same_logic_only(runs: tuple[Path, Path]) -> None:
+    carried, full = runs
+    with duckdb.connect(str(carried), read_only=True) as con:
+        made = dict(
+            con.execute("select _fingerprint, count(*) from intermediate.int_person_names group by 1").fetchall()
+        )
+        p3_names = con.execute(
+            f"select count(distinct name) from intermediate.int_person_records where period = '{P3}'"
+        ).fetchall()[0][0]
+    with duckdb.connect(str(full), read_only=True) as con:
+        remade = dict(
+            con.execute("select _fingerprint, count(*) from intermediate.int_person_names group by 1").fetchall()
+        )
+    # same fingerprint in every period: each name computed once, by whichever run first met it
+    assert set(made) == {"fp"} and made["fp"] > 0
+    # another fingerprint: every name of P3 recomputed (new logic), the names only P1/P2 had are kept as they were
+    assert remade["full-3"] >= p3_names > 0
+    assert sum(remade.values()) == made["fp"]

@@ -10,23 +10,7 @@
   Births: the newborn is the person (no ID yet), the mother's ID goes to mother_id_number.
   Resolved birth date/gender: a valid ID's, else the stated one, else what an invalid ID still says.
 #}
-{%- set person_sources = {
-    'stg_si_employee__enrollments': {'birth': 'birth_date', 'gender': 'gender', 'township': 'null', 'phone': 'phone',
-                                     'address': 'address'},
-    'stg_si_resident__enrollments': {'birth': 'birth_date', 'gender': 'gender', 'township': 'township_code',
-                                     'phone': 'phone', 'address': 'address'},
-    'stg_si_benefit__payments': {},
-    'stg_ps_hukou__residents': {'birth': 'birth_date', 'gender': 'gender', 'township': 'township_code',
-                                'address': 'address', 'household': 'household_no'},
-    'stg_ps_residence__permits': {'birth': 'birth_date', 'gender': 'gender', 'township': 'township_code',
-                                  'phone': 'phone', 'address': 'address'},
-    'stg_hfp_vital__events': {'birth': 'birth_date', 'gender': 'gender', 'mother': 'mother_id_number'},
-    'stg_ca_death__records': {'gender': 'gender'},
-    'stg_ca_assistance__recipients': {'township': 'township_code'},
-    'stg_tax_withholding__withholdings': {'district': 'null'},
-    'stg_survey_returns__visits': {'birth': 'birth_date', 'gender': 'gender', 'township': 'township_code',
-                                   'phone': 'phone', 'address': 'household_address', 'district': 'left(township_code, 6)'},
-} -%}
+{%- set person_sources = person_sources() -%}
 with records as (
     {%- for model, c in person_sources.items() %}
     select
@@ -46,17 +30,6 @@ with records as (
     where period = {{ period() }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}
-),
-
--- Python UDFs (plugin canbao.dbt_plugin) run once per distinct name, not once per row.
-names as (
-    select
-        name,
-        canbao_name(name) as name_std,
-        canbao_pinyin(name) as name_pinyin,
-        canbao_surname(name) as surname,
-        canbao_given_name(name) as given_name
-    from (select distinct name from records where name is not null)
 )
 
 select
@@ -88,4 +61,4 @@ select
     r.mother_id_number,
     r.data_issues
 from records as r
-left join names as n on n.name = r.name
+left join {{ ref('int_person_names') }} as n on n.name = r.name

@@ -1,7 +1,7 @@
 """dbt models as Dagster assets, split in two around the Python linkage step.
 
-`dbt_staging` builds seeds, staging and `int_person_records` (the linkage input); `dbt_marts` builds everything
-that needs identifiers. Each run passes the partition as the dbt var `period`.
+`dbt_staging` builds seeds, staging, `int_person_names` and `int_person_records` (the linkage input);
+`dbt_marts` builds everything that needs identifiers. Each run passes the partition as the dbt var `period`.
 """
 
 import json
@@ -18,7 +18,7 @@ from orchestration.defs.dbt.translator import CanbaoDbtTranslator
 from orchestration.partitions import monthly_partitions
 from orchestration.resources import WarehouseResource
 
-STAGING_SELECT = "resource_type:seed tag:staging int_person_records"
+STAGING_SELECT = "resource_type:seed tag:staging int_person_names int_person_records"
 # Audit and evaluation marts need the Python-drawn audit sample, which needs the ledger: a third dbt step.
 AUDIT_SELECT = "path:models/marts/audit path:models/marts/evaluation"
 # `dbt build` also runs the unit tests of the models it builds: they check the rules on mocked rows (pytest

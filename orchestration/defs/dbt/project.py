@@ -4,6 +4,8 @@ the module that defines @dbt_assets (that one reads the manifest at import)."""
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
+import importlib.util
 import logging
 import os
 import subprocess
@@ -20,17 +22,24 @@ log = logging.getLogger(__name__)
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 _SOURCE_GLOBS = ("models/**/*", "macros/**/*", "seeds/**/*", "dbt_project.yml", "profiles.yml")
+# The Python UDFs dbt models call (canbao.dbt_plugin registers them).
+_UDF_MODULES = ("canbao.names", "canbao.dbt_plugin")
 
 
 @lru_cache(maxsize=1)
 def staging_fingerprint() -> str:
-    """A hash of the dbt project's models, macros and seeds: staging carry-over (macros/carry_over.sql) reuses
-    last period's checked row only when it was checked by the same logic and code lists."""
+    """A hash of the dbt project's models, macros and seeds and of the Python UDFs' code and pypinyin's version:
+    staging carry-over (macros/carry_over.sql) reuses last period's checked row, and int_person_names a cached
+    name, only when it was made by the same logic and code lists."""
     digest = hashlib.sha1()
     files = sorted({p for g in _SOURCE_GLOBS for p in DBT_PROJECT_DIR.glob(g) if p.is_file()})
     for path in files:
         digest.update(path.relative_to(DBT_PROJECT_DIR).as_posix().encode("utf-8") + b"\0")
         digest.update(path.read_bytes())
+    for module in _UDF_MODULES:
+        spec = importlib.util.find_spec(module)
+        digest.update(Path(spec.origin).read_bytes() if spec and spec.origin else module.encode("utf-8"))
+    digest.update(importlib.metadata.version("pypinyin").encode("utf-8"))
     return digest.hexdigest()[:16]
 
 
