@@ -74,8 +74,10 @@ deaths as (
 attributes as (
     select
         identifier,
-        list(distinct source order by source) as sources_seen,
-        list(record_key order by record_key) as record_keys,
+        -- list_sort(list(x)), not list(x order by x): the same list, sorted once instead of per ordered
+        -- aggregate (a quarter of this CTE's time at 1 M persons); the marts use the same form
+        list_sort(list_distinct(list(source))) as sources_seen,
+        list_sort(list(record_key)) as record_keys,
         arg_min(id_number, valid_key)
             filter (where id_number is not null) as best_id_number,
         bool_or(coalesce(id_is_valid, false)) as has_valid_id,

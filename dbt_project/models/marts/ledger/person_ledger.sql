@@ -29,8 +29,8 @@ enrollments as (
     select
         identifier,
         scheme_group,
-        list(record_key order by record_key) as record_keys,
-        list(record_key order by record_key) filter (where is_paying) as paying_keys,
+        list_sort(list(record_key)) as record_keys,
+        list_sort(list(record_key) filter (where is_paying)) as paying_keys,
         bool_or(is_paying) as has_paying,
         bool_or(is_active and scheme_code = '310') as has_active_310
     from {{ ref('int_enrollments_linked') }}
@@ -39,7 +39,7 @@ enrollments as (
 
 pensioners as (
     -- receiving a pension: a payment for one of the last 3 months
-    select identifier, list(record_key order by record_key) as payment_keys
+    select identifier, list_sort(list(record_key)) as payment_keys
     from {{ ref('int_pension_payments_linked') }}
     where benefit_month between {{ ledger_window_start() }} and {{ period_start() }}
     group by identifier
@@ -48,7 +48,7 @@ pensioners as (
 employment as (
     -- employed by a unit: tax withheld in any of the last 3 months, or an employee-scheme record with a
     -- contribution in the last 3 months
-    select identifier, list(record_key order by record_key) as keys
+    select identifier, list_sort(list(record_key)) as keys
     from (
         select identifier, record_key from {{ ref('int_tax_withholdings_linked') }}
         where tax_month between {{ ledger_window_start() }} and {{ period_start() }}

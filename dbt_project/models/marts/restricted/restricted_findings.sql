@@ -32,7 +32,7 @@ dup_enrollment as (
         case when count(distinct scheme_code) > 1 then 'employee_and_resident_scheme'
              else 'two_records_one_scheme' end as finding_subtype,
         scheme_group as subject,
-        list(record_key order by record_key) as evidence,
+        list_sort(list(record_key)) as evidence,
         'social_insurance' as department,
         string_agg(scheme_code || '@' || coalesce(district_code, '?'), ', ' order by record_key) as detail
     from enrollments
@@ -44,7 +44,7 @@ dup_enrollment as (
             and (count(distinct district_code) > 1 or count(distinct valid_id_number) > 1))
     union all
     select identifier, 'duplicate_enrollment', 'two_records_one_scheme', scheme_group,
-           list(record_key order by record_key), 'social_insurance',
+           list_sort(list(record_key)), 'social_insurance',
            string_agg(scheme_code || '@' || coalesce(district_code, '?'), ', ' order by record_key)
     from enrollments
     where is_active and scheme_group not in ('pension', 'medical')
@@ -72,7 +72,7 @@ subsidies as (
 
 dup_subsidy as (
     select s.identifier, 'duplicate_subsidy', 'no_entitlement', s.scheme_code,
-           list(s.record_key order by s.record_key), 'civil_affairs',
+           list_sort(list(s.record_key)), 'civil_affairs',
            'ZZLB=' || any_value(s.subsidy_category)
     from subsidies as s
     where not exists (
@@ -84,7 +84,7 @@ dup_subsidy as (
     -- paid twice = two subsidised records of one scheme: a duplicate the SI agency must merge (contract
     -- routing: social insurance agencies handle duplicates; civil affairs only the entitlement question)
     select identifier, 'duplicate_subsidy', 'paid_twice', scheme_code,
-           list(record_key order by record_key), 'social_insurance', count(*) || ' subsidised records'
+           list_sort(list(record_key)), 'social_insurance', count(*) || ' subsidised records'
     from subsidies
     group by identifier, scheme_code
     having count(*) > 1
@@ -100,7 +100,7 @@ month_dups as (
     select identifier, benefit_month,
            count(distinct scheme_code) > 1 as two_schemes,
            count(distinct district_code) > 1 as two_districts,
-           list(record_key order by record_key) as keys
+           list_sort(list(record_key)) as keys
     from payments
     group by identifier, benefit_month
     having (count(distinct scheme_code) > 1 or count(distinct district_code) > 1)
@@ -114,7 +114,7 @@ dup_benefit as (
     from month_dups
     union all
     select p.identifier, 'duplicate_benefit', 'payment_after_death', strftime(p.benefit_month, '%Y-%m'),
-           list(p.record_key order by p.record_key) || [any_value(d.death_record_key)], 'social_insurance',
+           list_sort(list(p.record_key)) || [any_value(d.death_record_key)], 'social_insurance',
            'death ' || cast(any_value(d.death_date) as varchar) || ', paid for ' || strftime(p.benefit_month, '%Y-%m')
     from payments as p
     inner join persons as d on d.identifier = p.identifier
@@ -128,7 +128,7 @@ dup_benefit as (
 -- insurance record with that employer (employers keyed by credit code, legacy 注册号 via ic_enterprise).
 employer_gap as (
     select t.identifier, 'employer_gap', 'no_employee_insurance', t.employer_key,
-           list(t.record_key order by t.record_key), 'tax', any_value(t.employer_name)
+           list_sort(list(t.record_key)), 'tax', any_value(t.employer_name)
     from {{ ref('int_tax_withholdings_linked') }} as t
     where t.period = {{ period() }}
       and not exists (
@@ -146,7 +146,7 @@ records as (
 
 invalid_id as (
     select identifier, 'id_problem', 'invalid_id', 'id_number',
-           list(record_key order by record_key), 'public_security', 'no valid ID number in any record',
+           list_sort(list(record_key)), 'public_security', 'no valid ID number in any record',
            any_value(id_number_raw)
     from records
     group by identifier
@@ -164,7 +164,7 @@ shared_numbers as (
 
 shared_id as (
     select r.identifier, 'id_problem', 'shared_id_number', 'id_number',
-           list(r.record_key order by r.record_key), 'public_security',
+           list_sort(list(r.record_key)), 'public_security',
            max(len(s.identifiers)) || ' identifiers share this number', min(r.id_number)
     from records as r
     inner join shared_numbers as s on s.id_number = r.id_number
@@ -175,7 +175,7 @@ two_numbers as (
     -- one person under several valid numbers (re-issued number): public security must confirm which holds.
     -- A number other identifiers also carry is the other error shape (several people under one number,
     -- shared_id above), not a second number of this person's: it does not count here.
-    select identifier, 'id_problem', 'two_numbers', 'id_number', list(record_key order by record_key),
+    select identifier, 'id_problem', 'two_numbers', 'id_number', list_sort(list(record_key)),
            'public_security', count(distinct id_number) || ' valid numbers', min(id_number)
     from records
     where id_is_valid
