@@ -1,15 +1,13 @@
--- Each linked record's current identifier as of the run's period: its link with merged identifiers followed
--- to the surviving one (contract: "the older survives
+-- Each linked record's current identifier as of the run's period: the latest link per record (a later run
+-- may re-link it) with merged identifiers followed to the surviving one (contract: "the older survives
 -- and the other becomes its alias").
 {{ config(tags=['post_linkage']) }}
 
 with recursive links as (
-    -- one link per record: a run replaces its period's links (linkage/store.py write_period) and a record's
-    -- key holds its period, so no window over every link of every period is needed (half this model's time
-    -- at 1 M persons × 2 periods); the unique test on record_identifiers.record_key guards it
     select record_key, identifier, period, run_id
     from {{ source('linkage', 'record_links') }}
     where period <= {{ period() }}
+    qualify row_number() over (partition by record_key order by period desc, run_id desc) = 1
 ),
 
 aliases as (
