@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from linkage.store import write_evaluation
+from linkage.store import WH, attached, sql_path, write_evaluation
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def score_table(frame: pd.DataFrame, cases: dict[str, set], methods: dict[str, s
 
 
 def _parquet(path: Path) -> str:
-    return "read_parquet('" + path.resolve().as_posix().replace("'", "''") + "')"
+    return f"read_parquet({sql_path(path)})"
 
 
 def hard_case_persons(con: duckdb.DuckDBPyConnection, truth_dir: Path, period: str, relation: str) -> dict[str, set]:
@@ -134,9 +134,9 @@ def hard_case_persons(con: duckdb.DuckDBPyConnection, truth_dir: Path, period: s
             cases[case] = set(err.loc[err["error_type"].isin(types), "person_id"])
     persons_path = truth_dir / "persons.parquet"
     if persons_path.exists():
-        persons = pd.read_parquet(persons_path)
+        city = pd.read_parquet(persons_path)
         present = set(con.execute(f"SELECT DISTINCT person_id FROM {relation}").df()["person_id"])
-        persons = persons[persons["person_id"].isin(present)]
+        persons = city[city["person_id"].isin(present)]
         household = next((c for c in ("household_no", "household_id", "hukou_household") if c in persons), None)
         birth = next((c for c in ("birth_date", "dob") if c in persons), None)
         if "id_alt" in persons:  # persons holding a re-issued second number
@@ -149,7 +149,7 @@ def hard_case_persons(con: duckdb.DuckDBPyConnection, truth_dir: Path, period: s
             size = keyed.groupby([household, birth])["person_id"].transform("size")
             cases["twins"] = set(keyed.loc[size > 1, "person_id"])
         if "name" in persons:
-            city_counts = pd.read_parquet(persons_path, columns=["name"])["name"].value_counts()
+            city_counts = city["name"].value_counts()
             common = set(city_counts[city_counts >= COMMON_NAME_MIN_PERSONS].index)
             cases["common_name"] = set(persons.loc[persons["name"].isin(common), "person_id"])
     return cases
@@ -157,24 +157,26 @@ def hard_case_persons(con: duckdb.DuckDBPyConnection, truth_dir: Path, period: s
 
 def load_frame(con: duckdb.DuckDBPyConnection, warehouse: Path, period: str, truth_dir: Path) -> str:
     """Table `frame` on `con`: the period's records with model identifier, naive identifier and true person id
-    (rows with truth only), joined in DuckDB from the warehouse (attached read-only) and the truth's Parquet."""
-    con.execute(f"ATTACH '{Path(warehouse).resolve().as_posix()}' AS wh (READ_ONLY)")
-    linked = con.execute("SELECT count(*) FROM wh.linkage.record_links WHERE period = ?", [period]).fetchall()[0][0]
-    con.execute(
-        f"""
-        CREATE TEMP TABLE frame AS
-        SELECT l.record_key, l.source, l.period, l.file_name AS file, CAST(l.row_number AS BIGINT) AS row_number,
-               l.identifier, coalesce(r.id_number, 'row:' || l.record_key) AS naive_identifier, t.person_id
-        FROM wh.linkage.record_links l
-        JOIN wh.intermediate.int_person_records r USING (record_key)
-        JOIN (SELECT source, period, file, CAST(row_number AS BIGINT) AS row_number, person_id
-              FROM {_parquet(Path(truth_dir) / "records.parquet")} WHERE period = $period) t
-          ON t.source = l.source AND t.period = l.period AND t.file = l.file_name
-         AND t.row_number = CAST(l.row_number AS BIGINT)
-        WHERE l.period = $period AND r.period = $period
-        """,
-        {"period": period},
-    )
+    (rows with truth only), joined in DuckDB from the warehouse (attached read-only for the join) and the truth's
+    Parquet."""
+    with attached(con, Path(warehouse), read_only=True):
+        count_sql = f"SELECT count(*) FROM {WH}.linkage.record_links WHERE period = ?"
+        linked = con.execute(count_sql, [period]).fetchall()[0][0]
+        con.execute(
+            f"""
+            CREATE TEMP TABLE frame AS
+            SELECT l.record_key, l.source, l.period, l.file_name AS file, CAST(l.row_number AS BIGINT) AS row_number,
+                   l.identifier, coalesce(r.id_number, 'row:' || l.record_key) AS naive_identifier, t.person_id
+            FROM {WH}.linkage.record_links l
+            JOIN {WH}.intermediate.int_person_records r USING (record_key)
+            JOIN (SELECT source, period, file, CAST(row_number AS BIGINT) AS row_number, person_id
+                  FROM {_parquet(Path(truth_dir) / "records.parquet")} WHERE period = $period) t
+              ON t.source = l.source AND t.period = l.period AND t.file = l.file_name
+             AND t.row_number = CAST(l.row_number AS BIGINT)
+            WHERE l.period = $period AND r.period = $period
+            """,
+            {"period": period},
+        )
     merged = con.execute("SELECT count(*) FROM frame").fetchall()[0][0]
     if merged < linked:
         logger.warning("%d linked records have no truth row", linked - merged)

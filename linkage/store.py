@@ -79,12 +79,16 @@ def _table_exists(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, tab
     return bool(row and row[0])
 
 
+def sql_path(path: Path) -> str:
+    """A file path as a quoted SQL string literal."""
+    return "'" + str(Path(path).resolve()).replace("'", "''") + "'"
+
+
 @contextmanager
 def attached(con: duckdb.DuckDBPyConnection, warehouse: Path, *, read_only: bool) -> Iterator[None]:
     """The warehouse attached to the compute database as `wh` for the block (closed again after it, so no
     other process is kept out longer than the block: STACK.md, one writer)."""
-    path = str(Path(warehouse).resolve()).replace("'", "''")
-    con.execute(f"ATTACH '{path}' AS {WH}" + (" (READ_ONLY)" if read_only else ""))
+    con.execute(f"ATTACH {sql_path(warehouse)} AS {WH}" + (" (READ_ONLY)" if read_only else ""))
     try:
         yield
     finally:

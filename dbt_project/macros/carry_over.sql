@@ -29,11 +29,16 @@
     '{{ var("staging_fingerprint", "") }}'
 {%- endmacro %}
 
+{# Whether the run says which logic it runs: without a fingerprint nothing says last period's results were made
+   by the same logic, so nothing is reused (carry-over here, the name cache in int_person_names). #}
+{% macro has_staging_fingerprint() -%}
+    {{ return(var('staging_fingerprint', '') != '') }}
+{%- endmacro %}
+
 {# Only on an incremental run with a fingerprint, over a table that already has the carry-over columns (older
    warehouses get them appended by this run and carry from the next one). #}
 {% macro carry_over_enabled() -%}
-    {#- without a fingerprint nothing says the logic is unchanged: check every row -#}
-    {%- if not (execute and is_incremental()) or var('staging_fingerprint', '') == '' -%}
+    {%- if not (execute and is_incremental() and has_staging_fingerprint()) -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}

@@ -22,7 +22,7 @@ with period_names as (
 missing as (
     select p.name
     from period_names as p
-    {%- if is_incremental() and var('staging_fingerprint', '') != '' %}
+    {%- if is_incremental() and has_staging_fingerprint() %}
     anti join (select name from {{ this }} where _fingerprint = {{ staging_fingerprint() }}) as cached
         on cached.name = p.name
     {%- endif %}
