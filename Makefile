@@ -32,9 +32,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/canbao demo --persons $(PERSONS) --seed $(SEED) --periods $(PERIODS) --data $(DATA) --home $(HOME_DIR)
 
+# Two pytest workers (the machine's cores), one test file per worker at a time: each file's expensive
+# fixture (a city run end to end) is then built once.
 test: $(TEST_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 # The UI reads the same Dagster instance as `make run` (<home>/dagster), so its runs are visible there.
 ui: $(STAMP)

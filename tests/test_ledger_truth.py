@@ -20,6 +20,7 @@ MIN_SCORE = 0.95
 # Below this many true or flagged persons a single linkage error moves the score by > 5 points: such types
 # are held to the target on the persons the linkage resolved only.
 SMALL = 20
+CORE_GROUPS = ["ingest", "reference", "staging", "intermediate", "linkage", "marts", "audit"]
 
 
 @dataclass
@@ -40,7 +41,8 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> City:
     base = Settings.from_env()
     settings = Settings(home=root / "home", landing=root / "city" / "landing", truth=root / "city" / "truth",
                         memory_limit=base.memory_limit, threads=base.threads)
-    outcomes = run_periods(settings, PERIODS)
+    # the ledger and the audit are what is checked: publishing (workbooks, docs) is left out
+    outcomes = run_periods(settings, PERIODS, groups=CORE_GROUPS)
     assert all(o.success for o in outcomes), [o.failures for o in outcomes]
     results = lt.evaluate(settings.warehouse, root / "city" / "truth", PERIODS)
     return City(settings.warehouse, root / "city" / "truth", results)

@@ -13,6 +13,7 @@ from dagster import AssetExecutionContext, AssetsDefinition, BackfillPolicy, Out
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.common import WAREHOUSE_POOL, is_lock_error
+from orchestration.defs.dbt import parse_cache
 from orchestration.defs.dbt.project import dbt_project, prepare_manifest, staging_fingerprint
 from orchestration.defs.dbt.translator import CanbaoDbtTranslator
 from orchestration.partitions import monthly_partitions
@@ -52,14 +53,25 @@ def _row_counts(warehouse: WarehouseResource, relations: list[tuple[str, str]], 
     return counts
 
 
-def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
+def _run_dbt(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, step: str
+) -> Iterator[Any]:
     period = context.partition_key
     dbt_vars = {"period": period, "staging_fingerprint": staging_fingerprint()}
-    invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars), *PRODUCTION_BUILD_FLAGS], context=context)
+    project_dir = Path(dbt_project.project_dir)
+    target_path = parse_cache.new_target_path(project_dir, step, context.run.run_id)
+    if parse_cache.seed(project_dir, target_path, dbt_vars):
+        context.log.debug("dbt partial-parse state reused for %s", dbt_vars)
+    invocation = dbt.cli(
+        ["build", "--vars", json.dumps(dbt_vars), *PRODUCTION_BUILD_FLAGS], context=context, target_path=target_path
+    )
     held: list[Any] = []
     try:
-        for event in invocation.stream():
-            held.append(event)
+        try:
+            for event in invocation.stream():
+                held.append(event)
+        finally:
+            parse_cache.store(project_dir, target_path, dbt_vars)
     except Exception as exc:
         # dbt failed (a model error or a failing test): still record what it did build, then fail the step —
         # retried only when the cause is another process holding the warehouse file.
@@ -96,7 +108,7 @@ def _dbt_step(name: str, select: str, exclude: str | None = None) -> AssetsDefin
         pool=WAREHOUSE_POOL,
     )
     def _step(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-        yield from _run_dbt(context, dbt, warehouse)
+        yield from _run_dbt(context, dbt, warehouse, name)
 
     return _step
 

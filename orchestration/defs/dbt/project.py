@@ -3,6 +3,7 @@ the module that defines @dbt_assets (that one reads the manifest at import)."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -63,24 +64,36 @@ def prepare_manifest(settings: Settings | None = None) -> Path:
     settings = settings or Settings.from_env()
     apply_to_environ(settings)
     manifest = dbt_project.manifest_path
-    if _manifest_is_stale(manifest):
-        log.info("dbt parse (manifest missing or stale)")
-        proc = subprocess.run(
-            [
-                dbt_executable(),
-                "parse",
-                "--quiet",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-            ],
-            env={**os.environ, **settings.as_env()},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
-            raise RuntimeError("dbt parse failed: " + " | ".join(tail))
+    if not _manifest_is_stale(manifest):
+        return manifest
+    # Processes starting together (the UI and a run, parallel test workers) would write the same target
+    # folder at once: one parses, the others wait for it and find the manifest fresh.
+    lock_path = DBT_PROJECT_DIR / "target" / ".parse.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _manifest_is_stale(manifest):
+            _parse(settings)
     return manifest
+
+
+def _parse(settings: Settings) -> None:
+    log.info("dbt parse (manifest missing or stale)")
+    proc = subprocess.run(
+        [
+            dbt_executable(),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        env={**os.environ, **settings.as_env()},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
+        raise RuntimeError("dbt parse failed: " + " | ".join(tail))

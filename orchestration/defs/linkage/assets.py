@@ -68,12 +68,16 @@ def linkage_config(settings: Settings):  # noqa: ANN201 - LinkageConfig imported
 )
 def person_linkage(context: AssetExecutionContext):
     from linkage import run_period
+    from linkage.memory import release_freed_memory
 
     settings = Settings.from_env()
     with retry_on_lock():
         result = run_period(settings.warehouse, context.partition_key, linkage_config(settings), context.run_id)
+    rss_before, rss_after = release_freed_memory()
+    context.log.info(f"linkage freed memory: resident {rss_before:.0f} MB -> {rss_after:.0f} MB")
     metrics = result.to_dict()
     flat = {k: v for k, v in metrics.items() if isinstance(v, int | float | str)}
+    flat["rss_mb_after_release"] = round(rss_after)
     md = pd.DataFrame([{"metric": k, "value": v} for k, v in flat.items()]).to_markdown(index=False)
     for table in LINKAGE_TABLES:
         yield MaterializeResult(
