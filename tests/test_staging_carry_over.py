@@ -103,6 +103,12 @@ def _tables(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, str]:
     return out
 
 
+def _at(warehouse: Path, period: str) -> Path:
+    """The warehouse as it was after `period` was staged: a carry-over base table holds the latest period
+    only, so P2's base rows are read from the copy taken after P2 (the final file is P3's)."""
+    return warehouse if period == P3 else warehouse.with_name(f"after_{period}.duckdb")
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(carried, full): P2 and P3 staged with carry-over, and the same periods each checked in full."""
@@ -124,9 +130,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     full.parent.mkdir()
     shutil.copyfile(carried, full)
     _dbt(carried, P2, "fp")
+    shutil.copyfile(carried, _at(carried, P2))
     _dbt(carried, P3, "fp")
     # A fingerprint other than the one the previous period was checked with: nothing is carried.
     _dbt(full, P2, "full-2")
+    shutil.copyfile(full, _at(full, P2))
     _dbt(full, P3, "full-3")
     return carried, full
 
@@ -134,7 +142,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.mark.slow
 @pytest.mark.parametrize("period", [P2, P3])
 def test_carried_period_equals_full_check(runs: tuple[Path, Path], period: str) -> None:
-    carried, full = runs
+    carried, full = _at(runs[0], period), _at(runs[1], period)
     with duckdb.connect(str(carried), read_only=True) as con:
         con.execute(f"attach '{full}' as full_run (read_only)")
         tables = _tables(con, period)
@@ -150,36 +158,36 @@ def test_carried_period_equals_full_check(runs: tuple[Path, Path], period: str) 
 @pytest.mark.slow
 def test_unchanged_rows_are_carried_and_edges_rechecked(runs: tuple[Path, Path]) -> None:
     carried, _ = runs
-    with duckdb.connect(str(carried), read_only=True) as con:
-        share = dict(
-            con.execute(
-                f"select 'hukou', avg((_checked_period = '{P1}')::int) from staging_base.base_ps_hukou "
-                f"where period = '{P2}' "
-                f"union all select 'hukou_p3', avg((_checked_period = '{P2}')::int) from staging_base.base_ps_hukou "
-                f"where period = '{P3}' union all select 'employee', avg((_checked_period = '{P1}')::int) "
-                f"from staging_base.base_si_employee where period = '{P2}' "
-                f"union all select 'employee_p3', avg((_checked_period = '{P2}')::int) "
-                f"from staging_base.base_si_employee where period = '{P3}'"
+    share: dict[str, float] = {}
+    child: list[tuple] = []
+    dup: list[tuple] = []
+    kept: dict[str, list[tuple]] = {}
+    for period, earlier in ((P2, P1), (P3, P2)):
+        with duckdb.connect(str(_at(carried, period)), read_only=True) as con:
+            for table in ("ps_hukou", "si_employee"):
+                share[f"{table}_{period}"] = con.execute(
+                    f"select avg((_checked_period = '{earlier}')::int) from staging_base.base_{table} "
+                    f"where period = '{period}'"
+                ).fetchall()[0][0]
+            child += con.execute(
+                "select period, id_is_valid, _checked_period from staging_base.base_ps_hukou "
+                "where household_no = 'EDGE1' and name = '边缘' order by 1"
             ).fetchall()
-        )
-        child = con.execute(
-            "select period, id_is_valid, _checked_period from staging_base.base_ps_hukou "
-            "where household_no = 'EDGE1' and name = '边缘' order by 1"
-        ).fetchall()
-        dup = con.execute(
-            "select period, file_name, quarantine_reasons, _checked_period from staging_base.base_ps_hukou "
-            "where household_no = 'EDGE1' and name = '重复' order by 1, 2, row_number"
-        ).fetchall()
-        kept = con.execute("select distinct period from staging_base.base_ps_hukou order by 1").fetchall()
+            dup += con.execute(
+                "select period, file_name, quarantine_reasons, _checked_period from staging_base.base_ps_hukou "
+                "where household_no = 'EDGE1' and name = '重复' order by 1, 2, row_number"
+            ).fetchall()
+            kept[period] = con.execute("select distinct period from staging_base.base_ps_hukou").fetchall()
     # Most of a snapshot repeats last month's rows: carried. P3's township list changed: hukou (matched to
     # townships) is checked in full, employees (not matched to townships) are still carried.
-    assert share["hukou"] > 0.8 and share["employee"] > 0.8, share  # employees: last paid month refreshed
-    assert share["hukou_p3"] == 0.0 and share["employee_p3"] > 0.0, share
+    assert share[f"ps_hukou_{P2}"] > 0.8 and share[f"si_employee_{P2}"] > 0.8, share  # last paid month refreshed
+    assert share[f"ps_hukou_{P3}"] == 0.0 and share[f"si_employee_{P3}"] > 0.0, share
     # the child born 2015-03-05: 'in the future' (invalid) in P2, valid in P3 — rechecked, not carried
     assert child == [(P2, False, P2), (P3, True, P3)]
     # a row repeated in P2's delivery is quarantined there; in P3 it is single and staged
     assert [(p, list(r)) for p, _f, r, _c in dup] == [(P2, []), (P2, ["duplicate_row"]), (P3, [])]
-    assert kept == [(P2,), (P3,)]  # a carry-over base table keeps the previous and the current period
+    # a carry-over base table holds the period it was built for; last period's rows came from the old table
+    assert kept == {P2: [(P2,)], P3: [(P3,)]}
 
 
 BY_FINGERPRINT = "select _fingerprint, count(*) from intermediate.int_person_names group by 1"

@@ -12,18 +12,11 @@
   * a result that does not depend on the period end (`condition`: an ID birth date up to the previous period
     end, since validity and "birth date in the future" compare with the period end);
   * for sources matched to townships, the same township list in force (`townships_unchanged()`).
-  `_checked_period` says when a row was last checked in full. A carry-over base model keeps the previous and
-  the current period (pre-hook keep_previous_period); its staging model and stg_quarantine read the current
-  period only. Backfilling an older period finds no previous rows and simply checks every row.
+  `_checked_period` says when a row was last checked in full. A carry-over base model is a table of the run's
+  period only; the previous period's rows are read from the table this build replaces (dbt-duckdb builds the
+  new table beside it, then swaps). Re-running a period, or backfilling an older one, finds no previous rows
+  there and simply checks every row.
 #}
-
-{% macro keep_previous_period() -%}
-    {%- if execute and is_incremental() -%}
-        delete from {{ this }} where period is distinct from {{ previous_period() }}
-    {%- else -%}
-        select 1
-    {%- endif -%}
-{%- endmacro %}
 
 {% macro staging_fingerprint() -%}
     '{{ var("staging_fingerprint", "") }}'
@@ -35,13 +28,17 @@
     {{ return(var('staging_fingerprint', '') != '') }}
 {%- endmacro %}
 
-{# Only on an incremental run with a fingerprint, over a table that already has the carry-over columns (older
-   warehouses get them appended by this run and carry from the next one). #}
+{# Only with a fingerprint, over an existing table that already has the carry-over columns (older warehouses
+   get them from this run and carry from the next one). #}
 {% macro carry_over_enabled() -%}
-    {%- if not (execute and is_incremental() and has_staging_fingerprint()) -%}
+    {%- if not (execute and has_staging_fingerprint()) -%}
         {{ return(false) }}
     {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- set existing = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+    {%- if existing is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(existing) | map(attribute='name') | list -%}
     {{ return('_row_hash' in columns) }}
 {%- endmacro %}
 
