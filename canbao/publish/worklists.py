@@ -7,11 +7,10 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import xlsxwriter
 
-from canbao.publish._warehouse import read
+from canbao.publish._warehouse import read, read_rows
 
 REASON_LABELS = {
     "never_pension": "养老未参保", "never_medical": "医疗未参保", "never_unemployment": "失业未参保",
@@ -55,17 +54,17 @@ def write_township_worklists(warehouse: Path, reports_dir: Path, period: str, wo
                             "order by township_code, priority, worklist_item_id", [period])
     # The cell texts of each person row, made in SQL; plain tuples per item, not one DataFrame per household
     # (tens of thousands of small frames cost minutes).
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        persons = con.execute(
-            f"""
-            select worklist_item_id,
-                   coalesce(name, ''), coalesce(id_number, ''), coalesce(strftime(birth_date, '%Y-%m-%d'), ''),
-                   coalesce(relation_to_head, ''), coalesce(phone, ''), coalesce({_label_sql('reasons')}, '')
-            from restricted.worklist_persons where period = ?
-            order by worklist_item_id, relation_to_head = '户主' desc, identifier
-            """,
-            [period],
-        ).fetchall()
+    persons = read_rows(
+        warehouse,
+        f"""
+        select worklist_item_id,
+               coalesce(name, ''), coalesce(id_number, ''), coalesce(strftime(birth_date, '%Y-%m-%d'), ''),
+               coalesce(relation_to_head, ''), coalesce(phone, ''), coalesce({_label_sql('reasons')}, '')
+        from restricted.worklist_persons where period = ?
+        order by worklist_item_id, relation_to_head = '户主' desc, identifier
+        """,
+        [period],
+    )
     out_dir = Path(reports_dir) / "worklists" / period
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
