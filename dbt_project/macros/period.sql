@@ -15,15 +15,6 @@
     last_day(cast({{ period() }} || '-01' as date))
 {%- endmacro %}
 
-{# Pre-hook for per-period incremental models: clear the period so a re-run replaces it entirely. #}
-{% macro delete_current_period() -%}
-    {%- if execute and is_incremental() -%}
-        delete from {{ this }} where period = {{ period() }}
-    {%- else -%}
-        select 1
-    {%- endif -%}
-{%- endmacro %}
-
 {# The month before the run's period (YYYY-MM), and its last day. #}
 {% macro previous_period() -%}
     strftime({{ period_start() }} - interval 1 month, '%Y-%m')

@@ -1,9 +1,5 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='period',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_current_period() }}",
+    materialized='period_partition',
 ) }}
 {#
   个人记录（联接输入）: one row per person-bearing staged row of the period, in one shape for linkage.

@@ -3,11 +3,7 @@
 -- Components are shares in [0, 1]; a component without data (no survey issued, no audit yet) is left out and
 -- the weights renormalised over the rest. Formula and weights: docs/audit.md.
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='period',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_current_period() }}",
+    materialized='period_partition',
     tags=['post_sampling'],
 ) }}
 

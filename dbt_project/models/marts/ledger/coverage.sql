@@ -3,11 +3,7 @@
 -- level = township | district | city; township rows with township_code NULL count persons whose township
 -- is unknown. District codes are current (end-2016) codes.
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='period',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_current_period() }}",
+    materialized='period_partition',
     tags=['post_linkage'],
 ) }}
 

@@ -1,11 +1,7 @@
 -- 参保资源基础台账: registered person × scheme group for the run's period (contract "Status per person and
 -- scheme group"; rule-by-rule notes in docs/ledger.md).
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='period',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_current_period() }}",
+    materialized='period_partition',
     tags=['post_linkage'],
 ) }}
 

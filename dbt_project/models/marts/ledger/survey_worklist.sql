@@ -3,11 +3,7 @@
 -- the same household keeps its id across periods. priority 1 = someone never insured in pension/medical
 -- or an ID problem; 2 = someone lapsed or never insured in another group; 3 = other data problems only.
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='period',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_current_period() }}",
+    materialized='period_partition',
     tags=['post_linkage'],
 ) }}
 

@@ -1,6 +1,11 @@
 -- 记录 → 参保标识: one row per linked person-bearing staged record, with the identifier it carries now
--- (latest link, aliases followed to the surviving identifier).
-{{ config(tags=['post_linkage']) }}
+-- (aliases followed to the surviving identifier). One partition per period like int_record_identifiers: the
+-- routine writes its own period's rows, and earlier rows follow this period's merges (post-hook).
+{{ config(
+    materialized='period_partition',
+    post_hook="{{ follow_new_aliases() }}",
+    tags=['post_linkage'],
+) }}
 
 select
     source,
@@ -11,3 +16,7 @@ select
     record_key,
     identifier
 from {{ ref('int_record_identifiers') }}
+{% if is_incremental() %}
+-- this period (its old rows are deleted first) and any period the table does not hold yet
+where record_period not in (select distinct period from {{ this }})
+{% endif %}

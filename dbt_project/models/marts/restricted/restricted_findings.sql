@@ -4,11 +4,7 @@
 {{ config(
     schema='restricted',
     alias='findings',
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='period',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_current_period() }}",
+    materialized='period_partition',
     tags=['post_linkage'],
 ) }}
 

@@ -6,11 +6,7 @@
 {{ config(
     schema='restricted',
     alias='worklist_persons',
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='period',
-    on_schema_change='append_new_columns',
-    pre_hook="{{ delete_current_period() }}",
+    materialized='period_partition',
     tags=['post_linkage'],
 ) }}
 

@@ -1,0 +1,46 @@
+{#
+  Surviving identifier of each identifier in `identifiers` (a SELECT with one column `identifier`), following
+  merges through linkage.identifier_registry (contract: "the older survives and the other becomes its alias").
+  Columns: identifier, surviving_id. Alias chains are short; the depth guard stops a cycle from recursing
+  forever. Used inside a WITH RECURSIVE.
+#}
+{% macro surviving_identifiers(identifiers) -%}
+    (
+        with recursive aliases as (
+            select identifier, alias_of
+            from {{ source('linkage', 'identifier_registry') }}
+            where status = 'alias' and alias_of is not null and alias_of <> identifier
+        ),
+
+        chain (identifier, current_id, depth) as (
+            select distinct identifier, identifier, 0 from ({{ identifiers }})
+            union all
+            select c.identifier, a.alias_of, c.depth + 1
+            from chain as c
+            inner join aliases as a on a.identifier = c.current_id
+            where c.depth < 20
+        )
+
+        select identifier, arg_max(current_id, depth) as surviving_id
+        from chain
+        group by identifier
+    )
+{%- endmacro %}
+
+{#
+  Post-hook of the period-partitioned identifier tables: rows of earlier periods whose identifier has since been
+  merged into another take the survivor (this period's rows were resolved when inserted; a full build resolves
+  every row, and then nothing matches).
+#}
+{% macro follow_new_aliases() -%}
+    {%- if execute and is_incremental() -%}
+        update {{ this }} as t
+        set identifier = s.surviving_id
+        from {{ surviving_identifiers(
+            "select identifier from " ~ this ~ " where identifier in (select identifier from "
+            ~ source('linkage', 'identifier_registry') ~ " where status = 'alias')") }} as s
+        where t.identifier = s.identifier and s.surviving_id <> s.identifier
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
