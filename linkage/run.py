@@ -66,13 +66,9 @@ def _prior_edges(prior_identifiers: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def _build_score_inputs(con: duckdb.DuckDBPyConnection, relink_all: bool) -> None:
-    """`fresh_distinct` (current records not seen before) and the scoring inputs `existing_distinct` /
-    `new_distinct`: normally seen x new and new x new; relink_all scores everything as new."""
+    """The scoring inputs `existing_distinct` / `new_distinct` from `prior_distinct` and `fresh_distinct`
+    (current records not seen before): normally seen x new and new x new; relink_all scores everything as new."""
     cols = ", ".join(MODEL_COLUMNS)
-    con.execute(
-        "CREATE OR REPLACE TABLE fresh_distinct AS SELECT * FROM current_distinct "
-        "ANTI JOIN prior_distinct USING (distinct_id) ORDER BY distinct_id"
-    )
     prior = f"SELECT {cols}, 1::BIGINT AS n_rows FROM prior_distinct"
     fresh = f"SELECT {cols}, n_rows FROM fresh_distinct"
     if relink_all:
@@ -146,7 +142,7 @@ def run_period(warehouse: Path, period: str, config: LinkageConfig, run_id: str)
     next_number = stage_period(con, warehouse, period)
     _build_score_inputs(con, config.relink_all)
     n_records, n_current = con.execute(
-        "SELECT (SELECT count(*) FROM period_links), (SELECT count(*) FROM current_distinct)"
+        "SELECT (SELECT count(*) FROM period_links), (SELECT count(DISTINCT distinct_id) FROM period_links)"
     ).fetchall()[0]
     n_fresh = con.execute("SELECT count(*) FROM fresh_distinct").fetchall()[0][0]
     seconds["read_and_collapse"] = time.perf_counter() - t

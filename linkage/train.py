@@ -48,7 +48,7 @@ def train_model(warehouse: Path, period: str, config: LinkageConfig, out_json: P
     """Retrain on one period of the warehouse and write the versioned model JSON to `out_json`."""
     work = duckdb_api(config)
     try:
-        stage_period(work._con, Path(warehouse), period)
+        stage_period(work._con, Path(warehouse), period, every_distinct=True)
         records = work._con.execute("SELECT count(*) FROM period_links").fetchall()[0][0]
         distinct = work._con.execute("SELECT * FROM current_distinct").df()
     finally:
