@@ -1,8 +1,8 @@
 {#
   Surviving identifier of each identifier in `identifiers` (a SELECT with one column `identifier`), following
   merges through linkage.identifier_registry (contract: "the older survives and the other becomes its alias").
-  Columns: identifier, surviving_id. Alias chains are short; the depth guard stops a cycle from recursing
-  forever. Used inside a WITH RECURSIVE.
+  Columns: identifier, surviving_id. A parenthesised subquery with its own WITH RECURSIVE, so it can stand in any
+  FROM or JOIN. Alias chains are short; the depth guard stops a cycle from recursing forever.
 #}
 {% macro surviving_identifiers(identifiers) -%}
     (

@@ -57,3 +57,14 @@
 
   {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
+
+{#
+  An incremental branch's filter for a model derived from a per-period source: `column` (the source's period)
+  names a period this table does not hold in `partition_column` — the run's own (its old rows are deleted
+  before the SELECT runs) or one whose build never ran — so earlier periods are not read again. The column is
+  passed, not read from the config, because unit tests do not see the model's config; it is qualified, so a
+  wrong name fails instead of binding to the outer query's column.
+#}
+{% macro period_not_in_this(column, partition_column) -%}
+    {{ column }} not in (select distinct held.{{ partition_column }} from {{ this }} as held)
+{%- endmacro %}

@@ -18,8 +18,7 @@ with links as (
     from {{ source('linkage', 'record_links') }}
     where period <= {{ period() }}
     {% if is_incremental() %}
-        -- this period (its old rows are deleted first) and any period the table does not hold yet
-        and period not in (select distinct link_period from {{ this }})
+        and {{ period_not_in_this('period', 'link_period') }}
     {% endif %}
 )
 

@@ -17,6 +17,5 @@ select
     identifier
 from {{ ref('int_record_identifiers') }}
 {% if is_incremental() %}
--- this period (its old rows are deleted first) and any period the table does not hold yet
-where record_period not in (select distinct period from {{ this }})
+where {{ period_not_in_this('record_period', 'period') }}
 {% endif %}
