@@ -66,14 +66,23 @@ keyed as (
 ),
 {%- if carry_over_enabled() %}
 
-previous as (
-    -- one checked row per hash (rows equal but for volatile columns share everything else)
+-- one checked row per hash (rows equal but for volatile columns share everything else): the first record key,
+-- picked by a two-column aggregate and a semi join — a window over the whole rows sorted them with every column
+-- (a third of the model at 1 M persons). Not materialized: its two readers want different columns.
+previous as not materialized (
     select * exclude (quarantine_reasons, data_issues)
     from {{ this }}
     where period = {{ previous_period() }}
         and not is_duplicate_row
         and _fingerprint = {{ staging_fingerprint() }}
-    qualify row_number() over (partition by _row_hash order by record_key) = 1
+        and record_key in (
+            select min(record_key)
+            from {{ this }}
+            where period = {{ previous_period() }}
+                and not is_duplicate_row
+                and _fingerprint = {{ staging_fingerprint() }}
+            group by _row_hash
+        )
 ),
 
 carried as (
@@ -98,10 +107,13 @@ carried as (
         and ({{ condition }})
 ),
 
+-- the rows `carried` does not take, found against `previous` directly: reading `carried` here too made DuckDB
+-- materialise it with every column (another third of the model)
 source as (
     select k.*
     from keyed as k
-    anti join carried as c on c.file_name = k._file and c.row_number = cast(k._row_number as integer)
+    anti join previous as prev
+        on prev._row_hash = k._row_hash and not k._is_duplicate_row and ({{ condition }})
 ),
 {%- else %}
 
