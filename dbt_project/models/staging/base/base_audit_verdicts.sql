@@ -28,15 +28,19 @@ coded as (
     from renamed as r
     left join {{ ref('audit_verdict_codes') }} as m on m.field = 'audit_method' and m.value = r.audit_method
     left join {{ ref('audit_verdict_codes') }} as v on v.field = 'verdict' and v.value = r.verdict
+),
+
+checked as (
+    select
+        *,
+        {{ flag_list([
+            ('is_duplicate_row', 'duplicate_row'),
+            ('sample_id is null', 'missing_key'),
+            ('not codes_known', 'unknown_verdict_code'),
+            ('audit_date_unparseable', 'unparseable_key_date'),
+        ]) }} as quarantine_reasons,
+        [] :: varchar[] as data_issues
+    from coded
 )
 
-select
-    *,
-    {{ flag_list([
-        ('is_duplicate_row', 'duplicate_row'),
-        ('sample_id is null', 'missing_key'),
-        ('not codes_known', 'unknown_verdict_code'),
-        ('audit_date_unparseable', 'unparseable_key_date'),
-    ]) }} as quarantine_reasons,
-    [] :: varchar[] as data_issues
-from coded
+{{ base_rows('checked') }}

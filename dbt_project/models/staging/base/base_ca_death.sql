@@ -27,19 +27,23 @@ coded as (
     from renamed as r
     left join {{ ref('genders') }} as g on g.gender_raw = r.gender_raw
     left join {{ ref('district_code_map') }} as dm on dm.old_code = r.district_code_raw
+),
+
+checked as (
+    select
+        *,
+        {{ flag_list([
+            ('is_duplicate_row', 'duplicate_row'),
+            ('id_number is null and name is null', 'no_identity'),
+            ('death_date is null', 'unparseable_key_date'),
+            ('district_code is null', 'unknown_district'),
+            ('gender_raw is not null and gender is null', 'unknown_gender'),
+        ]) }} as quarantine_reasons,
+        {{ flag_list(id_issue_conditions('null', 'gender') + [
+            ('cremation_date_unparseable', 'unparseable_date'),
+            ('district_code_raw <> district_code', 'old_district_code'),
+        ]) }} as data_issues
+    from coded
 )
 
-select
-    *,
-    {{ flag_list([
-        ('is_duplicate_row', 'duplicate_row'),
-        ('id_number is null and name is null', 'no_identity'),
-        ('death_date is null', 'unparseable_key_date'),
-        ('district_code is null', 'unknown_district'),
-        ('gender_raw is not null and gender is null', 'unknown_gender'),
-    ]) }} as quarantine_reasons,
-    {{ flag_list(id_issue_conditions('null', 'gender') + [
-        ('cremation_date_unparseable', 'unparseable_date'),
-        ('district_code_raw <> district_code', 'old_district_code'),
-    ]) }} as data_issues
-from coded
+{{ base_rows('checked') }}

@@ -28,17 +28,21 @@ coded as (
     left join {{ ref('district_code_map') }} as dm on dm.old_code = r.district_code_raw
     left join {{ ref('township_types') }} as tt on tt.township_type = r.township_type
     left join {{ ref('division_statuses') }} as ds on ds.status = r.status
+),
+
+checked as (
+    select
+        *,
+        {{ flag_list([
+            ('is_duplicate_row', 'duplicate_row'),
+            ("township_code is null or not regexp_full_match(township_code, '[0-9]{9}') or township_name is null", 'missing_key'),
+            ('district_code is null', 'unknown_district'),
+            ('not codes_known', 'unknown_division_code'),
+        ]) }} as quarantine_reasons,
+        {{ flag_list([
+            ('district_code_raw <> district_code', 'old_district_code'),
+        ]) }} as data_issues
+    from coded
 )
 
-select
-    *,
-    {{ flag_list([
-        ('is_duplicate_row', 'duplicate_row'),
-        ("township_code is null or not regexp_full_match(township_code, '[0-9]{9}') or township_name is null", 'missing_key'),
-        ('district_code is null', 'unknown_district'),
-        ('not codes_known', 'unknown_division_code'),
-    ]) }} as quarantine_reasons,
-    {{ flag_list([
-        ('district_code_raw <> district_code', 'old_district_code'),
-    ]) }} as data_issues
-from coded
+{{ base_rows('checked') }}

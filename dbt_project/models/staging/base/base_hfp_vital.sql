@@ -33,25 +33,29 @@ coded as (
     left join {{ ref('genders') }} as g on g.gender_raw = r.gender_raw
     left join {{ ref('district_code_map') }} as dm on dm.old_code = r.district_code_raw
     left join {{ ref('vital_event_types') }} as et on et.event_type = r.event_type
-)
+),
 
 {# A birth identifies the newborn through the mother; a death needs the deceased's ID or name. #}
-select
-    *,
-    {{ flag_list([
-        ('is_duplicate_row', 'duplicate_row'),
-        ('not event_known', 'unknown_event_type'),
-        ('certificate_no is null', 'missing_key'),
-        ("(event_type = '出生' and mother_id_number is null and name is null)
-          or (event_type = '死亡' and id_number is null and name is null)", 'no_identity'),
-        ('event_date is null', 'unparseable_key_date'),
-        ('district_code is null', 'unknown_district'),
-        ('gender_raw is not null and gender is null', 'unknown_gender'),
-    ]) }} as quarantine_reasons,
-    {{ flag_list(id_issue_conditions('birth_date', 'gender') | rejectattr('1', 'equalto', 'missing_id') | list + [
-        ("event_type = '死亡' and id_number is null", 'missing_id'),
-        ('birth_date_unparseable', 'invalid_birth_date'),
-        ('district_code_raw <> district_code', 'old_district_code'),
-        ('mother_id_number_raw is not null and mother_id_number is null', 'unrecoverable_id'),
-    ]) }} as data_issues
-from coded
+checked as (
+    select
+        *,
+        {{ flag_list([
+            ('is_duplicate_row', 'duplicate_row'),
+            ('not event_known', 'unknown_event_type'),
+            ('certificate_no is null', 'missing_key'),
+            ("(event_type = '出生' and mother_id_number is null and name is null)
+              or (event_type = '死亡' and id_number is null and name is null)", 'no_identity'),
+            ('event_date is null', 'unparseable_key_date'),
+            ('district_code is null', 'unknown_district'),
+            ('gender_raw is not null and gender is null', 'unknown_gender'),
+        ]) }} as quarantine_reasons,
+        {{ flag_list(id_issue_conditions('birth_date', 'gender') | rejectattr('1', 'equalto', 'missing_id') | list + [
+            ("event_type = '死亡' and id_number is null", 'missing_id'),
+            ('birth_date_unparseable', 'invalid_birth_date'),
+            ('district_code_raw <> district_code', 'old_district_code'),
+            ('mother_id_number_raw is not null and mother_id_number is null', 'unrecoverable_id'),
+        ]) }} as data_issues
+    from coded
+)
+
+{{ base_rows('checked') }}

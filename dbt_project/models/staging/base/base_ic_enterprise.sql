@@ -55,4 +55,4 @@ checked as (
     from {{ with_carried('coded') }}
 )
 
-select * from checked
+{{ base_rows('checked') }}

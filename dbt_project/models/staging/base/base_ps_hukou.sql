@@ -78,4 +78,4 @@ checked as (
     from {{ with_carried('coded') }}
 )
 
-select * from checked
+{{ base_rows('checked') }}

@@ -28,19 +28,23 @@ coded as (
     from renamed as r
     left join {{ ref('district_code_map') }} as dm on dm.old_code = r.district_code_raw
     left join {{ ref('insurance_schemes') }} as s on s.scheme_code = r.scheme_code
+),
+
+checked as (
+    select
+        *,
+        {{ flag_list([
+            ('is_duplicate_row', 'duplicate_row'),
+            ('id_number is null and name is null', 'no_identity'),
+            ('not scheme_known', 'unknown_scheme_code'),
+            ('benefit_month is null', 'unparseable_key_date'),
+            ('amount_bad', 'bad_amount'),
+            ('district_code is null', 'unknown_district'),
+        ]) }} as quarantine_reasons,
+        {{ flag_list(id_issue_conditions() + [
+            ('district_code_raw <> district_code', 'old_district_code'),
+        ]) }} as data_issues
+    from coded
 )
 
-select
-    *,
-    {{ flag_list([
-        ('is_duplicate_row', 'duplicate_row'),
-        ('id_number is null and name is null', 'no_identity'),
-        ('not scheme_known', 'unknown_scheme_code'),
-        ('benefit_month is null', 'unparseable_key_date'),
-        ('amount_bad', 'bad_amount'),
-        ('district_code is null', 'unknown_district'),
-    ]) }} as quarantine_reasons,
-    {{ flag_list(id_issue_conditions() + [
-        ('district_code_raw <> district_code', 'old_district_code'),
-    ]) }} as data_issues
-from coded
+{{ base_rows('checked') }}

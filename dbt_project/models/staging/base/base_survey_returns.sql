@@ -68,21 +68,25 @@ coded as (
     left join {{ ref('genders') }} as g on g.gender_raw = r.gender_raw
     left join township_codes as tc on tc.township_code_raw = r.township_code_raw
     left join answer_check as ac on ac.record_key = r.record_key
+),
+
+checked as (
+    select
+        *,
+        {{ flag_list([
+            ('is_duplicate_row', 'duplicate_row'),
+            ('id_number is null and name is null', 'no_identity'),
+            ('not answers_known', 'unknown_answer_code'),
+            ('survey_date_unparseable', 'unparseable_key_date'),
+            ('gender_raw is not null and gender is null', 'unknown_gender'),
+        ]) }} as quarantine_reasons,
+        {{ flag_list(id_issue_conditions('birth_date', 'gender') + [
+            ('birth_date_unparseable', 'invalid_birth_date'),
+            ('township_code_raw is null or township_code is null', 'unknown_township'),
+            ('township_abolished', 'abolished_township'),
+            ("phone is not null and not regexp_full_match(phone, '1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{7,8}')", 'bad_phone'),
+        ]) }} as data_issues
+    from coded
 )
 
-select
-    *,
-    {{ flag_list([
-        ('is_duplicate_row', 'duplicate_row'),
-        ('id_number is null and name is null', 'no_identity'),
-        ('not answers_known', 'unknown_answer_code'),
-        ('survey_date_unparseable', 'unparseable_key_date'),
-        ('gender_raw is not null and gender is null', 'unknown_gender'),
-    ]) }} as quarantine_reasons,
-    {{ flag_list(id_issue_conditions('birth_date', 'gender') + [
-        ('birth_date_unparseable', 'invalid_birth_date'),
-        ('township_code_raw is null or township_code is null', 'unknown_township'),
-        ('township_abolished', 'abolished_township'),
-        ("phone is not null and not regexp_full_match(phone, '1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}|[0-9]{7,8}')", 'bad_phone'),
-    ]) }} as data_issues
-from coded
+{{ base_rows('checked') }}

@@ -34,21 +34,25 @@ coded as (
 
 facts as (
     select *, {{ id_facts() }} from coded
+),
+
+checked as (
+    select
+        *,
+        {{ flag_list([
+            ('is_duplicate_row', 'duplicate_row'),
+            ('id_number_raw is null and name is null', 'no_identity'),
+            ('not document_known', 'unknown_document_type'),
+            ('tax_month is null', 'unparseable_key_date'),
+            ('income_bad', 'bad_amount'),
+        ]) }} as quarantine_reasons,
+        {{ flag_list(id_issue_conditions() | rejectattr('1', 'in', ['unrecoverable_id', 'missing_id']) | list + [
+            ("is_resident_id and id_number is null and " ~ clean_code('id_number_raw') ~ " is not null", 'unrecoverable_id'),
+            ("is_resident_id and " ~ clean_code('id_number_raw') ~ " is null", 'missing_id'),
+            ('employer_tax_id is not null and length(employer_tax_id) = 18 and not '
+                ~ uscc_is_valid('employer_tax_id'), 'invalid_credit_code'),
+        ]) }} as data_issues
+    from facts
 )
 
-select
-    *,
-    {{ flag_list([
-        ('is_duplicate_row', 'duplicate_row'),
-        ('id_number_raw is null and name is null', 'no_identity'),
-        ('not document_known', 'unknown_document_type'),
-        ('tax_month is null', 'unparseable_key_date'),
-        ('income_bad', 'bad_amount'),
-    ]) }} as quarantine_reasons,
-    {{ flag_list(id_issue_conditions() | rejectattr('1', 'in', ['unrecoverable_id', 'missing_id']) | list + [
-        ("is_resident_id and id_number is null and " ~ clean_code('id_number_raw') ~ " is not null", 'unrecoverable_id'),
-        ("is_resident_id and " ~ clean_code('id_number_raw') ~ " is null", 'missing_id'),
-        ('employer_tax_id is not null and length(employer_tax_id) = 18 and not '
-            ~ uscc_is_valid('employer_tax_id'), 'invalid_credit_code'),
-    ]) }} as data_issues
-from facts
+{{ base_rows('checked') }}
