@@ -50,6 +50,8 @@
    rows into the model's final select), so a refreshed column moves its flags too. #}
 {% macro carry_over_ctes(source_name, native_columns, raw_relation, condition='true', volatile=[], refresh={}) -%}
 {%- set hashed = native_columns | reject('in', volatile) | list -%}
+{#- when last period's row `prev` stands for the raw row `k`: `carried` takes these, `source` the rest #}
+{%- set takes = 'prev._row_hash = k._row_hash and not k._is_duplicate_row and (' ~ condition ~ ')' -%}
 keyed as (
     select
         *,
@@ -66,23 +68,23 @@ keyed as (
 ),
 {%- if carry_over_enabled() %}
 
--- one checked row per hash (rows equal but for volatile columns share everything else): the first record key,
--- picked by a two-column aggregate and a semi join — a window over the whole rows sorted them with every column
--- (a third of the model at 1 M persons). Not materialized: its two readers want different columns.
-previous as not materialized (
+-- last period's checked rows that may stand for a raw row (read twice below, so not materialized: DuckDB would
+-- otherwise copy every column of them)
+previous_rows as not materialized (
     select * exclude (quarantine_reasons, data_issues)
     from {{ this }}
     where period = {{ previous_period() }}
         and not is_duplicate_row
         and _fingerprint = {{ staging_fingerprint() }}
-        and record_key in (
-            select min(record_key)
-            from {{ this }}
-            where period = {{ previous_period() }}
-                and not is_duplicate_row
-                and _fingerprint = {{ staging_fingerprint() }}
-            group by _row_hash
-        )
+),
+
+-- one checked row per hash (rows equal but for volatile columns share everything else), the first by record key:
+-- a two-column aggregate and a semi join; a window over the whole rows sorted them with every column (5 of the
+-- model's 30 s of CPU at 1 M persons). Not materialized: its two readers want different columns.
+previous as not materialized (
+    select *
+    from previous_rows
+    where record_key in (select min(record_key) from previous_rows group by _row_hash)
 ),
 
 carried as (
@@ -102,18 +104,15 @@ carried as (
         {%- endfor %}
     )
     from keyed as k
-    inner join previous as prev on prev._row_hash = k._row_hash
-    where not k._is_duplicate_row
-        and ({{ condition }})
+    inner join previous as prev on {{ takes }}
 ),
 
--- the rows `carried` does not take, found against `previous` directly: reading `carried` here too made DuckDB
--- materialise it with every column (another third of the model)
+-- the rows `carried` does not take: the same match against `previous`, anti-joined (reading `carried` here too
+-- made DuckDB materialise it with every column, 7.5 of the model's 30 s of CPU)
 source as (
     select k.*
     from keyed as k
-    anti join previous as prev
-        on prev._row_hash = k._row_hash and not k._is_duplicate_row and ({{ condition }})
+    anti join previous as prev on {{ takes }}
 ),
 {%- else %}
 

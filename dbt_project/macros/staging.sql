@@ -99,7 +99,7 @@
 
 {# A base model's rows as stored: `raw_values` (the delivered row as JSON) is kept for quarantined rows only, the
    one place it is shown (stg_quarantine → marts.quarantine). Kept for every row, it was the widest column of a
-   base table, rewritten every month (base_si_employee at 1 M persons: 15–19 s → 13 s, write included). #}
+   base table, rewritten every month (base_si_employee at 1 M persons: 15–19 s → 11–13 s, write included). #}
 {% macro base_rows(relation) -%}
 select * replace (case when len(quarantine_reasons) > 0 then raw_values end as raw_values)
 from {{ relation }}
