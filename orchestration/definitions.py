@@ -12,12 +12,15 @@ from orchestration.defs.linkage.assets import linkage_evaluation, person_linkage
 from orchestration.defs.publish.assets import publish_assets
 from orchestration.defs.quality.checks import build_quality_checks
 from orchestration.defs.schedules import deliveries_complete_sensor, monthly_job, monthly_schedule
+from orchestration.event_storage import install as tune_event_storage
 from orchestration.loggers import progress_logger
 from orchestration.resources import warehouse_resource
 from orchestration.settings import Settings, apply_to_environ
 
 settings = Settings.from_env()
 apply_to_environ(settings)
+# every process that loads the definitions (the CLI, `make ui`'s code server and run workers) stores events
+tune_event_storage()
 
 defs = Definitions(
     assets=[
