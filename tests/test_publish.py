@@ -38,12 +38,13 @@ def test_township_worklists_list_the_households(warehouse: Path, tmp_path: Path)
     assert row[1] == "50010719850302002X" and "养老断保" in row[5] and "医疗未参保" in row[5]
     # Borders and household bands are conditional formats over the whole list (rows 4 to the end), in this
     # order: the band's last cell, the band, the grid of person rows (empty cells and surveyor's columns too).
-    rules = [(str(cf.sqref), rule.formula[0], rule.stopIfTrue)
-             for cf in ws.conditional_formatting for rule in cf.rules]
+    # (order = priority: stop_if_true makes the first matching rule the only one)
+    rules = sorted((rule.priority, str(cf.sqref), rule.formula[0], rule.stopIfTrue)
+                   for cf in ws.conditional_formatting for rule in cf.rules)
     last = ws.max_row + 1  # the empty row after the last household
     band = 'LEFT($A4,6)="调查表编号 "'
-    assert sorted(rules) == sorted([(f"J4:J{last}", band, True), (f"A4:J{last}", band, True),
-                                    (f"A4:J{last}", "COUNTA($A4:$F4)>0", None)])
+    assert [r[1:] for r in rules] == [(f"J4:J{last}", band, True), (f"A4:J{last}", band, True),
+                                      (f"A4:J{last}", "COUNTA($A4:$F4)>0", None)]
     assert ws.print_area == f"'入户调查'!$A$1:$J${last}"
     # only texts are cells: no formatted blanks for empty values or the surveyor's columns
     assert all(c.value is not None for r in ws.iter_rows(min_row=4) for c in r if c.has_style and c.style_id)
