@@ -28,13 +28,14 @@ COLUMNS = [
 
 
 def _counts(
-    con: duckdb.DuckDBPyConnection, table: str, period: str, by_district: bool, flag: str | None
+    con: duckdb.DuckDBPyConnection, table: str, period: str, by_district: bool, flag: str | None,
+    period_type: str | None,
 ) -> pd.DataFrame:
     dist = "CAST(district_code AS VARCHAR)" if by_district else "NULL::VARCHAR"
     invalid = f"count(*) FILTER (WHERE NOT coalesce({flag}, FALSE))" if flag else "NULL::BIGINT"
     sql = (
         f"SELECT {dist} AS district_code, count(*) AS rows, {invalid} AS invalid_ids "
-        f"FROM {table} WHERE {period_filter('period', period)} GROUP BY ALL"
+        f"FROM {table} WHERE {period_filter('period', period, period_type)} GROUP BY ALL"
     )
     return con.execute(sql).df()
 
@@ -50,7 +51,7 @@ def quality_summary(warehouse: Path, period: str) -> pd.DataFrame:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         has_q = table_exists(con, QUARANTINE)
-        qcols = table_columns(con, QUARANTINE) if has_q else set()
+        qcols = table_columns(con, QUARANTINE) if has_q else {}
         has_results = table_exists(con, "quality.validation_results")
         for suite in SUITES.values():
             if not suite.source or not table_exists(con, suite.table):
@@ -59,7 +60,7 @@ def quality_summary(warehouse: Path, period: str) -> pd.DataFrame:
             flag = "id_is_valid" if "id_is_valid" in cols else None
             levels = [False, True] if "district_code" in cols else [False]
             for by_district in levels:
-                df = _counts(con, suite.table, period, by_district, flag)
+                df = _counts(con, suite.table, period, by_district, flag, cols.get("period"))
                 df["quarantined"] = 0
                 if has_q:
                     dist = (
@@ -69,7 +70,7 @@ def quality_summary(warehouse: Path, period: str) -> pd.DataFrame:
                     )
                     q = con.execute(
                         f"SELECT {dist} AS district_code, count(*) AS n FROM {QUARANTINE} "
-                        f"WHERE source = ? AND {period_filter('period', period)} GROUP BY ALL",
+                        f"WHERE source = ? AND {period_filter('period', period, qcols.get('period'))} GROUP BY ALL",
                         [suite.source],
                     ).df()
                     df = df.merge(q, on="district_code", how="outer")

@@ -5,6 +5,7 @@ hard case, for the model and for the naive baseline (one person per distinct sta
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -85,21 +86,41 @@ def resolved_exactly(predicted: pd.Series, truth: pd.Series) -> pd.Series:
 
 
 def score_relation(
-    con: duckdb.DuckDBPyConnection, relation: str, cases: dict[str, set], methods: dict[str, str]
+    con: duckdb.DuckDBPyConnection, relation: str, cases: dict[str, set] | HardCases, methods: dict[str, str]
 ) -> pd.DataFrame:
     """Metric rows (method, subset, metric, value, n) for each method column of `relation` vs `person_id`,
-    computed in DuckDB: at 1 M persons pandas group-bys over 3.9 M string keys took most of a half minute."""
+    computed in DuckDB: at 1 M persons pandas group-bys over 3.9 M string keys took most of a half minute, and
+    matching each case's person set in pandas most of what was left."""
+    if not isinstance(cases, HardCases):
+        cases = _register_cases(con, cases)
     rows = []
     for method, column in methods.items():
         scores = _scores(*pair_counts(con, relation, column, "person_id"))
         for metric in ("precision", "recall", "f1"):
             rows.append((method, "overall", f"pairwise_{metric}", scores[metric], scores["true_pairs"]))
-        resolved = resolved_persons(con, relation, column, "person_id")
-        rows.append((method, "overall", "persons_resolved_exactly", float(resolved.mean()), len(resolved)))
-        for case, persons in cases.items():
-            subset = resolved[resolved.index.isin(list(persons))]
-            value = float(subset.mean()) if len(subset) else float("nan")
-            rows.append((method, case, "persons_resolved_exactly", value, len(subset)))
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE resolved AS
+            WITH k AS (SELECT {column} AS p, count(DISTINCT person_id) AS persons FROM {relation} GROUP BY 1)
+            SELECT r.person_id AS t, count(DISTINCT r.{column}) = 1 AND max(k.persons) = 1 AS resolved
+            FROM {relation} r JOIN k ON k.p = r.{column}
+            GROUP BY 1
+            """
+        )
+        n, share = con.execute("SELECT count(*), avg(resolved::DOUBLE) FROM resolved").fetchall()[0]
+        rows.append((method, "overall", "persons_resolved_exactly", float(share) if n else float("nan"), int(n)))
+        by_case = {
+            case: (int(k), value)
+            for case, k, value in con.execute(
+                f"""
+                SELECT c.case_name, count(*), avg(r.resolved::DOUBLE)
+                FROM {cases.relation} c JOIN resolved r ON r.t = c.person_id GROUP BY 1
+                """
+            ).fetchall()
+        }
+        for case in cases.names:
+            k, value = by_case.get(case, (0, None))
+            rows.append((method, case, "persons_resolved_exactly", float("nan") if value is None else value, k))
     return pd.DataFrame(rows, columns=["method", "subset", "metric", "value", "n"])
 
 
@@ -113,46 +134,88 @@ def _parquet(path: Path) -> str:
     return f"read_parquet({sql_path(path)})"
 
 
-def hard_case_persons(con: duckdb.DuckDBPyConnection, truth_dir: Path, period: str, relation: str) -> dict[str, set]:
-    """Person ids per hard case, from truth errors (this period) and persons (twins, very common names), for
-    the persons of `relation` (the period's records with their true `person_id`)."""
+@dataclass(frozen=True)
+class HardCases:
+    """The hard cases evaluated (names, in report order) and a relation (case_name, person_id) of their persons,
+    one row per distinct pair."""
+
+    names: list[str]
+    relation: str
+
+
+def _register_cases(con: duckdb.DuckDBPyConnection, cases: dict[str, set]) -> HardCases:
+    pairs = pd.DataFrame(
+        [(case, person) for case, persons in cases.items() for person in persons], columns=["case_name", "person_id"]
+    ).astype({"case_name": "string", "person_id": "string"})
+    con.register("hard_case_pairs", pairs)
+    return HardCases(list(cases), "hard_case_pairs")
+
+
+def hard_case_persons(con: duckdb.DuckDBPyConnection, truth_dir: Path, period: str, relation: str) -> HardCases:
+    """Persons per hard case, from truth errors (this period) and persons (twins, very common names), for the
+    persons of `relation` (the period's records with their true `person_id`): a temp table, built in DuckDB."""
     truth_dir = Path(truth_dir)
-    cases: dict[str, set] = {}
+    names: list[str] = []
+    parts: list[str] = []
     errors_path = truth_dir / "errors.parquet"
     if errors_path.exists():
-        err = con.execute(
+        types = ", ".join(
+            f"('{t}', '{case}')" for case, error_types in ERROR_CASES.items() for t in error_types
+        )
+        names += list(ERROR_CASES)
+        parts.append(
             f"""
-            SELECT DISTINCT e.error_type, f.person_id
+            SELECT c.case_name, f.person_id
             FROM {_parquet(errors_path)} e
+            JOIN (VALUES {types}) AS c(error_type, case_name) ON c.error_type = e.error_type
             JOIN {relation} f ON f.source = e.source AND f.period = e.period AND f.file = e.file
              AND f.row_number = CAST(e.row_number AS BIGINT)
-            WHERE e.period = ?
-            """,
-            [period],
-        ).df()
-        for case, types in ERROR_CASES.items():
-            cases[case] = set(err.loc[err["error_type"].isin(types), "person_id"])
+            WHERE e.period = $period
+            """
+        )
     persons_path = truth_dir / "persons.parquet"
     if persons_path.exists():
-        city = pd.read_parquet(persons_path)
-        present = set(con.execute(f"SELECT DISTINCT person_id FROM {relation}").df()["person_id"])
-        persons = city[city["person_id"].isin(present)]
-        household = next((c for c in ("household_no", "household_id", "hukou_household") if c in persons), None)
-        birth = next((c for c in ("birth_date", "dob") if c in persons), None)
-        if "id_alt" in persons:  # persons holding a re-issued second number
-            alt = persons["id_alt"].astype("string").fillna("").str.len() > 0
-            cases["reissued_number"] = cases.get("reissued_number", set()) | set(persons.loc[alt, "person_id"])
-        if "twin_of" in persons:
-            cases["twins"] = set(persons.loc[persons["twin_of"].notna(), "person_id"])
+        city = _parquet(persons_path)
+        columns = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {city}").fetchall()}
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE present AS SELECT * FROM {city} "
+            f"WHERE person_id IN (SELECT person_id FROM {relation})"
+        )
+        household = next((c for c in ("household_no", "household_id", "hukou_household") if c in columns), None)
+        birth = next((c for c in ("birth_date", "dob") if c in columns), None)
+        if "id_alt" in columns:  # persons holding a re-issued second number
+            if "reissued_number" not in names:
+                names.append("reissued_number")
+            parts.append(
+                "SELECT 'reissued_number', person_id FROM present "
+                "WHERE length(coalesce(CAST(id_alt AS VARCHAR), '')) > 0"
+            )
+        if "twin_of" in columns:
+            names.append("twins")
+            parts.append("SELECT 'twins', person_id FROM present WHERE twin_of IS NOT NULL")
         elif household and birth:
-            keyed = persons.dropna(subset=[household, birth])
-            size = keyed.groupby([household, birth])["person_id"].transform("size")
-            cases["twins"] = set(keyed.loc[size > 1, "person_id"])
-        if "name" in persons:
-            city_counts = city["name"].value_counts()
-            common = set(city_counts[city_counts >= COMMON_NAME_MIN_PERSONS].index)
-            cases["common_name"] = set(persons.loc[persons["name"].isin(common), "person_id"])
-    return cases
+            names.append("twins")
+            parts.append(
+                f"""
+                SELECT 'twins', person_id FROM present
+                WHERE {household} IS NOT NULL AND {birth} IS NOT NULL
+                QUALIFY count(*) OVER (PARTITION BY {household}, {birth}) > 1
+                """
+            )
+        if "name" in columns:
+            names.append("common_name")
+            parts.append(
+                f"""
+                SELECT 'common_name', person_id FROM present
+                WHERE name IN (SELECT name FROM {city} GROUP BY name HAVING count(*) >= {COMMON_NAME_MIN_PERSONS})
+                """
+            )
+    union = " UNION ".join(f"({part})" for part in parts) or "SELECT NULL::VARCHAR, NULL::VARCHAR WHERE FALSE"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE hard_cases AS SELECT * FROM ({union}) AS u(case_name, person_id)",
+        {"period": period} if errors_path.exists() else {},
+    )
+    return HardCases(names, "hard_cases")
 
 
 def load_frame(con: duckdb.DuckDBPyConnection, warehouse: Path, period: str, truth_dir: Path) -> str:

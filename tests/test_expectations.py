@@ -11,6 +11,7 @@ import pytest
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
 
 from expectations import (  # noqa: E402
+    build_data_docs,
     list_suites,
     quality_summary,
     run_suite,
@@ -86,12 +87,16 @@ def test_good_period_passes(warehouse: Path, tmp_path: Path) -> None:
     assert not result.blocking and result.failures == []
     assert result.statistics["rows"] == 1000
     assert result.docs_url and result.docs_url.startswith("file://")
-    assert Path(result.docs_url.removeprefix("file://")).exists()
+    page = Path(result.docs_url.removeprefix("file://"))
+    assert not page.exists()  # a passing validation's page comes with the whole site, built after the gates
+    build_data_docs(tmp_path / "gx", tmp_path / "reports" / "data_docs")
+    assert page.exists()
 
 
 def test_bad_period_blocks_with_counts(warehouse: Path, tmp_path: Path) -> None:
     result = _run(warehouse, tmp_path, "2015-03")
     assert not result.success and result.blocking
+    assert result.docs_url and Path(result.docs_url.removeprefix("file://")).exists()  # a failure's page at once
     failed = {f["expectation"]: f for f in result.failures}
     assert set(failed) == {"id_check_digit_rate", "district_code_current", "volume_not_halved"}
     ids = failed["id_check_digit_rate"]
@@ -159,6 +164,7 @@ def test_results_summary_and_docs(warehouse: Path, tmp_path: Path) -> None:
     counts = dict(zip(by_district.district_code, by_district["rows"], strict=True))
     assert counts == {"500107": 399, "500199": 1}
     assert len(quality_summary(warehouse, "2015-03")) == len(summary)
+    build_data_docs(tmp_path / "gx", tmp_path / "reports" / "data_docs")  # as publish/data_docs does
     index = tmp_path / "reports" / "data_docs" / "index.html"
     html = index.read_text(encoding="utf-8")
     assert SUITE in html and "stg_ca_divisions__townships" in html

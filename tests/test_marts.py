@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from test_marts_support import City, build_marts
+from test_marts_support import City, build_marts, run_dbt
 
 P1, P2 = "2015-01", "2015-02"
 HK, RES, EMP, SIR = ("stg_ps_hukou__residents", "stg_ps_residence__permits", "stg_si_employee__enrollments",
@@ -192,3 +194,20 @@ def test_restricted_has_full_values_marts_masked(warehouse: Path) -> None:
     masked = q(warehouse, f"select id_number_masked, phone_masked from marts.persons where identifier='{cb(4)}'")[0]
     assert full == (ident("1950-01-01", "004"), "13812345678")  # hukou carries no phone: SI's
     assert masked == ("500107********004X", "138****5678")
+
+
+def test_data_tests_check_the_runs_period_only(warehouse: Path, tmp_path: Path) -> None:
+    """Tests on a period_partition model read the run's partition (macros/tests/get_where_subquery.sql): a duplicate
+    left in an earlier period does not fail this period's tests, one in this period does."""
+    wh = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(warehouse, wh)
+    with duckdb.connect(str(wh)) as con:
+        con.execute(f"insert into marts.person_ledger select * from marts.person_ledger where period = '{P1}' limit 1")
+        con.execute(f"insert into marts.coverage select * from marts.coverage where period = '{P2}' limit 1")
+    with pytest.raises(AssertionError):
+        run_dbt(wh, P2, "test", "--select", "person_ledger", "coverage", "--exclude", "test_type:unit")
+    results = json.loads((tmp_path / "dbt_target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    failed = sorted(r["unique_id"].split(".")[2] for r in results if r["status"] in {"fail", "error"})
+    assert failed == ["unique_coverage_coverage_id"]
+    passed = [r["unique_id"] for r in results if r["status"] == "pass"]
+    assert any(i.split(".")[2].startswith("unique_person_ledger") for i in passed)  # it ran, on P2 only

@@ -98,15 +98,20 @@ payments as (
     select * from {{ ref('int_pension_payments_linked') }}
 ),
 
+-- only the (person, month) groups the period's deliveries touch are grouped: grouping every payment so far
+-- and keeping the touched groups afterwards cost more each month
 month_dups as (
-    select identifier, benefit_month,
-           count(distinct scheme_code) > 1 as two_schemes,
-           count(distinct district_code) > 1 as two_districts,
-           list_sort(list(record_key)) as keys
-    from payments
-    group by identifier, benefit_month
-    having (count(distinct scheme_code) > 1 or count(distinct district_code) > 1)
-       and bool_or(period = {{ period() }})
+    select p.identifier, p.benefit_month,
+           count(distinct p.scheme_code) > 1 as two_schemes,
+           count(distinct p.district_code) > 1 as two_districts,
+           list_sort(list(p.record_key)) as keys
+    from payments as p
+    semi join (
+        select distinct identifier, benefit_month from payments where period = {{ period() }}
+    ) as touched
+        on touched.identifier = p.identifier and touched.benefit_month is not distinct from p.benefit_month
+    group by p.identifier, p.benefit_month
+    having count(distinct p.scheme_code) > 1 or count(distinct p.district_code) > 1
 ),
 
 dup_benefit as (
