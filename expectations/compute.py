@@ -56,15 +56,19 @@ def period_filter(column: str, period: str, data_type: str | None = None) -> str
     """The rows of `period`. A text column is compared as it is, so that DuckDB prunes the other periods' row
     groups by their min/max (a function of the column, as in the fallback, is evaluated on every row of every
     period: the gates' scans grew with the number of periods held); a DATE column by its month's range."""
-    kind = (data_type or "").upper()
-    if kind == "VARCHAR":
-        return f"{_q(column)} = {_lit(period)}"
-    if kind == "DATE":
+    if (data_type or "").upper() == "DATE":
         year, month = int(period[:4]), int(period[5:7])
         following = f"{year + month // 12:04d}-{month % 12 + 1:02d}-01"
         return f"{_q(column)} >= DATE '{period}-01' AND {_q(column)} < DATE '{following}'"
-    # unknown type: left(...,7) accepts both a 'YYYY-MM' text period and a timestamp
-    return f"left(CAST({_q(column)} AS VARCHAR), 7) = {_lit(period)}"
+    return f"{period_text(column, data_type)} = {_lit(period)}"
+
+
+def period_text(column: str, data_type: str | None) -> str:
+    """The column's period as 'YYYY-MM' text: the column itself when it is text; otherwise left(...,7), which
+    accepts both a 'YYYY-MM' text period and a date or timestamp."""
+    if (data_type or "").upper() == "VARCHAR":
+        return _q(column)
+    return f"left(CAST({_q(column)} AS VARCHAR), 7)"
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -146,9 +150,10 @@ def evaluate_suite(con: duckdb.DuckDBPyConnection, suite: Suite, period: str) ->
                 if not check.ref_table or not table_exists(con, check.ref_table):
                     out.skipped = f"reference table {check.ref_table} not built"
                     continue
-                ref_cols = table_columns(con, check.ref_table)
-                if check.ref_period and "period" in ref_cols:
-                    ref_filter = period_filter("period", period, ref_cols["period"])
+                if check.ref_period:
+                    ref_cols = table_columns(con, check.ref_table)
+                    if "period" in ref_cols:
+                        ref_filter = period_filter("period", period, ref_cols["period"])
             applies, bad = _row_predicates(check, period, ref_filter)
             row_checks.append((out, applies, bad))
         elif check.kind == "unique":
@@ -216,9 +221,7 @@ def _evaluate_volume(
     if not suite.period_column:
         out.skipped = "table has no period column"
         return
-    pcol = _q(suite.period_column)
-    if cols.get(suite.period_column, "").upper() != "VARCHAR":
-        pcol = f"left(CAST({pcol} AS VARCHAR), 7)"
+    pcol = period_text(suite.period_column, cols.get(suite.period_column))
     rows = con.execute(
         f"SELECT {pcol} AS p, count(*) FROM {table} WHERE {pcol} <= ? GROUP BY p ORDER BY p DESC LIMIT 2",
         [period],

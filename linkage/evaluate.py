@@ -60,16 +60,19 @@ def _scores(tp: int, predicted_pairs: int, true_pairs: int) -> dict[str, float]:
     }
 
 
-def resolved_persons(con: duckdb.DuckDBPyConnection, relation: str, predicted: str, truth: str) -> pd.Series:
-    """Per true person: do their records form exactly one cluster that holds nothing else?"""
-    frame = con.execute(
-        f"""
+def _resolved_sql(relation: str, predicted: str, truth: str) -> str:
+    """Per true person `t`: do their records form exactly one cluster that holds nothing else (`resolved`)?"""
+    return f"""
         WITH k AS (SELECT {predicted} AS p, count(DISTINCT {truth}) AS persons FROM {relation} GROUP BY 1)
         SELECT r.{truth} AS t, count(DISTINCT r.{predicted}) = 1 AND max(k.persons) = 1 AS resolved
         FROM {relation} r JOIN k ON k.p = r.{predicted}
-        GROUP BY 1 ORDER BY 1
+        GROUP BY 1
         """
-    ).df()
+
+
+def resolved_persons(con: duckdb.DuckDBPyConnection, relation: str, predicted: str, truth: str) -> pd.Series:
+    """Per true person: do their records form exactly one cluster that holds nothing else?"""
+    frame = con.execute(f"{_resolved_sql(relation, predicted, truth)} ORDER BY 1").df()
     return pd.Series(frame["resolved"].to_numpy(dtype=bool), index=frame["t"].to_numpy(), name="resolved")
 
 
@@ -98,15 +101,7 @@ def score_relation(
         scores = _scores(*pair_counts(con, relation, column, "person_id"))
         for metric in ("precision", "recall", "f1"):
             rows.append((method, "overall", f"pairwise_{metric}", scores[metric], scores["true_pairs"]))
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE resolved AS
-            WITH k AS (SELECT {column} AS p, count(DISTINCT person_id) AS persons FROM {relation} GROUP BY 1)
-            SELECT r.person_id AS t, count(DISTINCT r.{column}) = 1 AND max(k.persons) = 1 AS resolved
-            FROM {relation} r JOIN k ON k.p = r.{column}
-            GROUP BY 1
-            """
-        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE resolved AS {_resolved_sql(relation, column, 'person_id')}")
         n, share = con.execute("SELECT count(*), avg(resolved::DOUBLE) FROM resolved").fetchall()[0]
         rows.append((method, "overall", "persons_resolved_exactly", float(share) if n else float("nan"), int(n)))
         by_case = {
