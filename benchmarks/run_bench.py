@@ -53,6 +53,37 @@ def _latest_run_id() -> str:
     return DagsterInstance.get().get_runs(limit=1)[0].run_id
 
 
+def _machine_ms() -> dict[str, float]:
+    """A fixed workload timed before and after each period: a pure-Python loop (like xlsxwriter and Dagster)
+    and a DuckDB scan on 2 threads (like dbt and Splink), median of 3 in milliseconds. These machines' speed
+    drifts by a third within a session, so a ratio of two periods' wall times means little without it."""
+    import statistics
+
+    import duckdb
+
+    def py() -> float:
+        t = time.perf_counter()
+        s = 0
+        for i in range(3_000_000):
+            s += i * i % 7
+        return time.perf_counter() - t
+
+    con = duckdb.connect()
+    con.execute("set threads = 2")
+
+    def sql() -> float:
+        t = time.perf_counter()
+        con.execute("select sum(hash(i % 1000003)) from range(40000000) t(i)").fetchall()
+        return time.perf_counter() - t
+
+    out = {
+        "machine_py_ms": round(statistics.median(py() for _ in range(3)) * 1000, 1),
+        "machine_sql_ms": round(statistics.median(sql() for _ in range(3)) * 1000, 1),
+    }
+    con.close()
+    return out
+
+
 def _figures(warehouse: Path, period: str) -> dict[str, float | int]:
     import duckdb
 
@@ -131,10 +162,12 @@ def main() -> None:
     ).stdout.strip()
     for period in to_run:
         i = periods.index(period)
+        before = _machine_ms()
         started = time.time()
         t = time.perf_counter()
         outcome = run_periods(settings, [period])[0]
         wall = time.perf_counter() - t
+        after = _machine_ms()
         if not outcome.success:
             print(f"period {period} failed: {outcome.failures[:3]}")
             raise SystemExit(1)
@@ -154,6 +187,8 @@ def main() -> None:
             "peak_mb_pipeline": round(own),
             "peak_mb_dbt": round(children),
             **figures,
+            # the mean of before and after: the machine's speed while the period ran, as far as two points tell
+            **{k: round((before[k] + after[k]) / 2, 1) for k in before},
         }
         rows.append(row)
         print(f"\n== {args.scale:,} persons, period {period} ({row['kind']}): {wall:.0f} s wall")
@@ -161,6 +196,10 @@ def main() -> None:
             share = v / wall * 100 if wall else 0
             print(f"   {k:<16} {v:8.1f} s  {share:5.1f} %")
         print(f"   peak memory: pipeline {own:.0f} MB, dbt {children:.0f} MB")
+        print(
+            f"   machine speed (fixed workload, ms; before → after): python {before['machine_py_ms']} → "
+            f"{after['machine_py_ms']}, duckdb {before['machine_sql_ms']} → {after['machine_sql_ms']}"
+        )
         for k, v in figures.items():
             print(f"   {k:<22} {v}")
         print(
@@ -169,19 +208,40 @@ def main() -> None:
         )
         _print_dbt_profile(HERE.parent / "dbt_project" / "target", started)
     if len(rows) == 2:
-        print(f"\nroutine / first period wall time: {rows[1]['wall_s'] / rows[0]['wall_s']:.2f}")
+        _print_ratio(rows[0], rows[1])
     results = Path(args.results)
     first = next((r for r in rows if r["kind"] == "first"), None)
     if first is not None:
         _print_growth(results, first)
-    fields = sorted({k for r in rows for k in r}, key=lambda k: list(rows[0]).index(k) if k in rows[0] else 99)
-    existing = results.exists()
-    with results.open("a", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
-        if not existing:
-            w.writeheader()
-        w.writerows(rows)
+    _append_rows(results, rows)
     print(f"appended to {results}")
+
+
+def _append_rows(results: Path, rows: list[dict]) -> None:
+    """Append rows; a column the file lacks extends its header (older rows get it empty), so a new figure is
+    kept instead of dropped or written under another column's name."""
+    old: list[dict] = []
+    fields: list[str] = []
+    if results.exists():
+        with results.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            fields = list(reader.fieldnames or [])
+            old = list(reader)
+    for row in rows:
+        fields += [k for k in row if k not in fields]
+    with results.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerows(old + rows)
+
+
+def _print_ratio(first: dict, routine: dict) -> None:
+    """The routine / first wall-time ratio, and the same with each period's time divided by the machine's
+    slowness then (the fixed workloads' mean, relative): a drift-corrected estimate, not a measurement."""
+    ratio = routine["wall_s"] / first["wall_s"]
+    slow = {r["period"]: (r["machine_py_ms"] + r["machine_sql_ms"]) for r in (first, routine)}
+    corrected = ratio * slow[first["period"]] / slow[routine["period"]]
+    print(f"\nroutine / first period wall time: {ratio:.2f} (machine-speed corrected: {corrected:.2f})")
 
 
 def _print_dbt_profile(target_root: Path, since: float, top: int = 8) -> None:

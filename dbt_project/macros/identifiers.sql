@@ -44,3 +44,29 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#
+  int_record_identifiers narrowed to the records a join can match: `sources` (a list) and the record periods of
+  `scope`: 'period' (the run's period: snapshot reads), 'to_date' (every period up to it: event reads) or
+  'ledger' (ledger_in_scope). The record_key holds its source and period, so the narrowing drops no match; it
+  keeps the hash join's build side to the rows that can match instead of every period's links, which grows by
+  ~3.8 M rows a month at 1 M persons. Worth it where the other side is large too (routine at 1 M persons:
+  int_ledger_records 3.8 → 1.9 s, int_enrollments_linked 1.1 → 0.9 s); joins of small event tables are faster
+  without it (DuckDB builds on the small side and only probes the links).
+  Columns: record_key, identifier.
+#}
+{% macro linked_identifiers(sources=none, scope='to_date') -%}
+    (
+        select record_key, identifier
+        from {{ ref('int_record_identifiers') }}
+        where
+        {%- if scope == 'ledger' %} {{ ledger_in_scope('source', 'record_period') }}
+        {%- elif scope == 'period' %} record_period = {{ period() }}
+        {%- elif scope == 'to_date' %} record_period <= {{ period() }}
+        {%- else %}{{ exceptions.raise_compiler_error("linked_identifiers: unknown scope " ~ scope) }}
+        {%- endif %}
+        {%- if sources %}
+            and source in ({% for s in sources %}'{{ s }}'{% if not loop.last %}, {% endif %}{% endfor %})
+        {%- endif %}
+    )
+{%- endmacro %}

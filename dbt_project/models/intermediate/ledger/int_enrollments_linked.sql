@@ -64,7 +64,7 @@ select
     r.enrolled_date,
     r.subsidy_category
 from records as r
-inner join {{ ref('int_record_identifiers') }} as i on i.record_key = r.record_key
+inner join {{ linked_identifiers(['si_employee', 'si_resident'], 'period') }} as i on i.record_key = r.record_key
 left join {{ ref('insurance_schemes') }} as s on s.scheme_code = r.scheme_code
 left join {{ ref('int_employers_keyed') }} as ek
     on ek.alias = r.employer_credit_code and ek.alias_type = 'credit_code'

@@ -29,5 +29,5 @@ select
         when 'ca_death' then 7 when 'tax_withholding' then 8 when 'si_benefit' then 9
         else 10 end as identity_trust
 from {{ ref('int_person_records') }} as r
-inner join {{ ref('int_record_identifiers') }} as i on i.record_key = r.record_key
+inner join {{ linked_identifiers(scope='ledger') }} as i on i.record_key = r.record_key
 where {{ ledger_in_scope('r.source', 'r.period') }}

@@ -31,7 +31,7 @@ residence as (
     from {{ ref('stg_ps_residence__permits') }} as p
     inner join {{ ref('int_record_identifiers') }} as i on i.record_key = p.record_key
     where p.period = {{ period() }}
-    qualify row_number() over (partition by i.identifier order by p.registered_date desc nulls last) = 1
+    qualify row_number() over (partition by i.identifier order by p.registered_date desc nulls last, p.record_key) = 1
 ),
 
 latest_insurance as (
@@ -45,7 +45,7 @@ latest_insurance as (
 births as (
     -- newborns: birth reports (hfp_vital 出生) in scope, also those whose mother ID is missing or unusable
     -- (staging keeps a birth that names the child); the mother is found through her ID number when present
-    select r.identifier, any_value(r.mother_id_number) as mother_id_number, any_value(r.district_code) as district_code
+    select r.identifier, min(r.mother_id_number) as mother_id_number, min(r.district_code) as district_code
     from records as r
     inner join {{ ref('stg_hfp_vital__events') }} as v on v.record_key = r.record_key
     where r.source = 'hfp_vital' and v.event_type = '出生'
@@ -72,7 +72,7 @@ recent_work as (
 deaths as (
     select identifier, death_date, record_key as death_record_key
     from {{ ref('int_deaths_linked') }}
-    qualify row_number() over (partition by identifier order by death_trust, period desc, death_date) = 1
+    qualify row_number() over (partition by identifier order by death_trust, period desc, death_date, record_key) = 1
 ),
 
 attributes as (
@@ -82,27 +82,27 @@ attributes as (
         -- aggregate (a quarter of this CTE's time at 1 M persons); the marts use the same form
         list_sort(list_distinct(list(source))) as sources_seen,
         list_sort(list(record_key)) as record_keys,
-        arg_min(id_number, valid_key)
+        {{ ledger_survivor('id_number', 'valid_key') }}
             filter (where id_number is not null) as best_id_number,
         bool_or(coalesce(id_is_valid, false)) as has_valid_id,
         -- some record delivered a number (a birth report without one does not: the newborn has none yet)
         count(nullif(trim(id_number_raw), '')) > 0 as has_id_number_delivered,
         count(distinct id_number) filter (where id_is_valid) as valid_id_count,
-        arg_min(name, trust_key) filter (where name is not null) as best_name,
+        {{ ledger_survivor('name', 'trust_key') }} filter (where name is not null) as best_name,
         count(distinct name) filter (where name is not null) as name_count,
-        arg_min(birth_date, valid_key)
+        {{ ledger_survivor('birth_date', 'valid_key') }}
             filter (where birth_date is not null) as best_birth_date,
         count(distinct birth_date_stated) filter (where birth_date_stated is not null) as stated_birth_date_count,
         bool_or(list_contains(data_issues, 'birth_date_conflict')) as has_birth_date_conflict,
-        arg_min(gender, valid_key)
+        {{ ledger_survivor('gender', 'valid_key') }}
             filter (where gender in ('1', '2')) as best_gender,
         -- contact: the survey (met in person) first, then the registers; newest wins when equal
-        arg_min(phone, contact_key)
+        {{ ledger_survivor('phone', 'contact_key') }}
             filter (where phone is not null) as best_phone,
-        arg_min(address, trust_key) filter (where address is not null) as any_address,
-        arg_min(district_code, trust_key)
+        {{ ledger_survivor('address', 'trust_key') }} filter (where address is not null) as any_address,
+        {{ ledger_survivor('district_code', 'trust_key') }}
             filter (where district_code is not null) as any_district_code,
-        arg_min(township_code, trust_key)
+        {{ ledger_survivor('township_code', 'trust_key') }}
             filter (where township_code is not null) as any_township_code
     from (
         -- survivorship orders as single BIGINTs (far cheaper per row than comparing lists); yyyymm < 10^7:
