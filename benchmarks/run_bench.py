@@ -156,6 +156,7 @@ def main() -> None:
 
     from canbao.pipeline import run_periods
 
+    results = Path(args.results)
     rows = []
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE.parent, check=False
@@ -170,6 +171,8 @@ def main() -> None:
         after = _machine_ms()
         if not outcome.success:
             print(f"period {period} failed: {outcome.failures[:3]}")
+            if rows:
+                print(f"the {len(rows)} periods before it are in {results}")
             raise SystemExit(1)
         steps = _step_seconds(_latest_run_id())
         stage_seconds = {name: round(sum(v for k, v in steps.items() if pred(k)), 1) for name, pred in STAGES.items()}
@@ -191,6 +194,7 @@ def main() -> None:
             **{k: round((before[k] + after[k]) / 2, 1) for k in before},
         }
         rows.append(row)
+        _append_rows(results, [row])  # at once: a later period that fails must not lose this one's figures
         print(f"\n== {args.scale:,} persons, period {period} ({row['kind']}): {wall:.0f} s wall")
         for k, v in stage_seconds.items():
             share = v / wall * 100 if wall else 0
@@ -209,12 +213,10 @@ def main() -> None:
         _print_dbt_profile(HERE.parent / "dbt_project" / "target", started)
     if len(rows) == 2:
         _print_ratio(rows[0], rows[1])
-    results = Path(args.results)
     first = next((r for r in rows if r["kind"] == "first"), None)
     if first is not None:
         _print_growth(results, first)
-    _append_rows(results, rows)
-    print(f"appended to {results}")
+    print(f"appended {len(rows)} rows to {results}")
 
 
 def _append_rows(results: Path, rows: list[dict]) -> None:

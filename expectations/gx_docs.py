@@ -17,6 +17,7 @@ import pandas as pd
 
 from expectations.compute import CheckOutcome
 from expectations.specs import Suite
+from expectations.tolerance import tolerated_share
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -81,8 +82,12 @@ def _expectation(outcome: CheckOutcome) -> Any:
         desc = f"[{tag}] {check.name}: at least {check.min_rows} rows"
         lo, hi = float(check.min_rows), None
     else:
+        # significantly above the tolerance, not merely above it: small deliveries scatter (tolerance.py)
+        lo, hi = 0.0, tolerated_share(check.mostly, outcome.element_count)
         desc = f"[{tag}] {check.name}: ≥ {check.mostly:.1%} of rows pass ({check.why})"
-        lo, hi = 0.0, max(0.0, round(1.0 - check.mostly, 9))
+        if check.mostly < 1.0:
+            desc += f"; fails above {hi:.2%} unexpected at {outcome.element_count or 0:,} rows"
+        meta["tolerated_share"] = hi
     counts = ""
     if outcome.unexpected_count:
         counts = f" — {outcome.unexpected_count:,} of {outcome.element_count:,} rows unexpected"

@@ -15,6 +15,7 @@ from expectations import gx_docs
 from expectations.compute import CheckOutcome, evaluate_suite, table_exists
 from expectations.store import write_results
 from expectations.suites import SUITES
+from expectations.tolerance import tolerated_share
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +56,16 @@ class SuiteResult:
         if self.failures:
             lines += [
                 "",
-                "| expectation | column | unexpected | % | mostly | blocking | examples |",
-                "|---|---|---|---|---|---|---|",
+                "| expectation | column | unexpected | % | mostly | tolerated % | blocking | examples |",
+                "|---|---|---|---|---|---|---|---|",
             ]
             for f in self.failures:
                 pct = "" if f["unexpected_percent"] is None else f"{f['unexpected_percent']:.2f}"
                 cnt = "" if f["unexpected_count"] is None else f"{f['unexpected_count']:,}"
+                tol = "" if f.get("tolerated_share") is None else f"{100 * f['tolerated_share']:.2f}"
                 ex = ", ".join(str(e) for e in f["examples"]).replace("|", "/")
                 lines.append(
-                    f"| {f['expectation']} | {f['column']} | {cnt} | {pct} | {f['mostly']} | "
+                    f"| {f['expectation']} | {f['column']} | {cnt} | {pct} | {f['mostly']} | {tol} | "
                     f"{'yes' if f['blocking'] else 'no'} | {ex} |"
                 )
         if self.docs_url:
@@ -93,6 +95,10 @@ def _record(outcome: CheckOutcome, passed: bool) -> dict[str, Any]:
         "observed": outcome.observed,
         "examples": outcome.examples[:5],
         "mostly": c.mostly,
+        # the unexpected share this check tolerated at this row count (expectations/tolerance.py)
+        "tolerated_share": (
+            None if c.kind in ("volume", "row_count") else tolerated_share(c.mostly, outcome.element_count)
+        ),
         "blocking": c.blocking,
         "note": outcome.error or outcome.skipped,
     }

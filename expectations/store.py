@@ -20,8 +20,10 @@ CREATE TABLE IF NOT EXISTS quality.validation_results (
     suite VARCHAR, "table" VARCHAR, source VARCHAR, period VARCHAR, expectation VARCHAR, kind VARCHAR,
     "column" VARCHAR, success BOOLEAN, element_count BIGINT, unexpected_count BIGINT,
     unexpected_percent DOUBLE, observed DOUBLE, mostly DOUBLE, blocking BOOLEAN, examples VARCHAR,
-    note VARCHAR, run_at TIMESTAMP
+    note VARCHAR, run_at TIMESTAMP, tolerated_share DOUBLE
 )"""
+# warehouses made before the column existed get it (the insert is BY NAME)
+RESULTS_MIGRATE = "ALTER TABLE quality.validation_results ADD COLUMN IF NOT EXISTS tolerated_share DOUBLE"
 
 
 def write_results(
@@ -44,6 +46,7 @@ def write_results(
                 "unexpected_percent": r["unexpected_percent"],
                 "observed": r["observed"],
                 "mostly": r["mostly"],
+                "tolerated_share": r.get("tolerated_share"),
                 "blocking": r["blocking"],
                 "examples": json.dumps(r["examples"], ensure_ascii=False),
                 "note": r["note"],
@@ -56,6 +59,7 @@ def write_results(
     try:
         con.execute("CREATE SCHEMA IF NOT EXISTS quality")
         con.execute(RESULTS_DDL)
+        con.execute(RESULTS_MIGRATE)
         con.execute("BEGIN")
         con.execute(
             "DELETE FROM quality.validation_results WHERE suite = ? AND period = ?", [suite.name, period]

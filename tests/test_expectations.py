@@ -19,6 +19,7 @@ from expectations import (  # noqa: E402
     write_quality_summary,
 )
 from expectations.reference import current_district_codes  # noqa: E402
+from expectations.tolerance import tolerated_share  # noqa: E402
 
 SUITE = "stg_si_resident__enrollments"
 
@@ -43,9 +44,7 @@ def _add_period(con: duckdb.DuckDBPyConnection, period: str, n: int, bad: bool =
     )
 
 
-@pytest.fixture()
-def warehouse(tmp_path: Path) -> Path:
-    path = tmp_path / "warehouse.duckdb"
+def _empty_warehouse(path: Path) -> Path:
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA staging")
     con.execute(
@@ -62,6 +61,14 @@ def warehouse(tmp_path: Path) -> Path:
             township_name VARCHAR, township_type VARCHAR, status VARCHAR, successor_code VARCHAR,
             township_code_current VARCHAR)"""
     )
+    con.close()
+    return path
+
+
+@pytest.fixture()
+def warehouse(tmp_path: Path) -> Path:
+    path = _empty_warehouse(tmp_path / "warehouse.duckdb")
+    con = duckdb.connect(str(path))
     _add_period(con, "2015-01", 1000)
     _add_period(con, "2015-02", 1000)
     _add_period(con, "2015-03", 400, bad=True)  # 0.4 of the previous snapshot
@@ -188,3 +195,36 @@ def test_coverage_mart(tmp_path: Path) -> None:
     assert result.blocking and set(failed) == {"district_code_current", "rate_is_ratio"}
     assert failed["district_code_current"]["examples"] == ["500234"]  # 开县's pre-2016 code
     assert failed["rate_is_ratio"]["unexpected_count"] == 1
+
+
+def test_tolerated_share_widens_only_for_small_tables() -> None:
+    assert tolerated_share(1.0, 40) == 0.0  # exact checks stay exact
+    assert tolerated_share(0.95, None) == pytest.approx(0.05)
+    # 0.05 + 2.326 * sqrt(0.05 * 0.95 / 40) = 0.1302: 5 of 40 pass, 6 of 40 fail
+    assert tolerated_share(0.95, 40) == pytest.approx(0.13016, abs=1e-4)
+    assert 5 / 40 < tolerated_share(0.95, 40) < 6 / 40
+    assert tolerated_share(0.95, 1_000_000) == pytest.approx(0.050507, abs=1e-5)
+
+
+
+@pytest.mark.parametrize(("invalid", "blocked"), [(3, False), (8, True)])
+def test_small_delivery_blocks_only_on_evidence(tmp_path: Path, invalid: int, blocked: bool) -> None:
+    """40 rows with 3 bad check digits (7.5 %: a sound registry's noise at that size) pass; 8 (20 %) block."""
+    wh = _empty_warehouse(tmp_path / "small.duckdb")
+    con = duckdb.connect(str(wh))
+    _add_period(con, "2015-01", 40)
+    _add_period(con, "2015-02", 40)
+    con.execute(
+        "UPDATE staging.stg_si_resident__enrollments SET id_is_valid = FALSE "
+        "WHERE period = '2015-02' AND row_number <= ?",
+        [invalid],
+    )
+    con.close()
+    result = _run(wh, tmp_path, "2015-02")
+    failed = {f["expectation"]: f for f in result.failures}
+    assert ("id_check_digit_rate" in failed) is blocked
+    assert result.blocking is blocked
+    if blocked:
+        assert failed["id_check_digit_rate"]["unexpected_count"] == invalid
+        assert failed["id_check_digit_rate"]["tolerated_share"] == pytest.approx(0.13016, abs=1e-4)
+        assert "| 0.95 | 13.02 | yes |" in result.summary_markdown()
