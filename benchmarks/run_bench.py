@@ -3,7 +3,8 @@
 Generates the city once (cached under benchmarks/cache/), runs the first period end to end with the in-process
 executor, then the second period (the monthly routine), and prints per stage: wall time, rows in/out,
 comparisons made; plus peak memory (this process and the dbt subprocesses) and the linkage F1 against the
-naive baseline. One row per run is appended to benchmarks/results.csv.
+naive baseline, and a fixed workload's time before and after each period (the machine's speed, which drifts).
+One row per period is appended to benchmarks/results.csv as soon as the period is done.
 """
 
 from __future__ import annotations
