@@ -81,7 +81,8 @@ attributes as (
         -- list_sort(list(x)), not list(x order by x): the same list, sorted once instead of per ordered
         -- aggregate (a quarter of this CTE's time at 1 M persons); the marts use the same form
         list_sort(list_distinct(list(source))) as sources_seen,
-        list_sort(list(record_key)) as record_keys,
+        -- no list of the person's record keys: nothing read it, and it was 1 M lists to build and store;
+        -- marts.record_identifiers maps every record to its identifier
         {{ ledger_survivor('id_number', 'valid_key') }}
             filter (where id_number is not null) as best_id_number,
         bool_or(coalesce(id_is_valid, false)) as has_valid_id,
@@ -221,6 +222,5 @@ select
     name_count > 1 as has_name_conflict,
     valid_id_count > 1 as has_id_conflict,
     coalesce(has_birth_date_conflict or stated_birth_date_count > 1, false) as has_birth_date_conflict,
-    sources_seen,
-    record_keys
+    sources_seen
 from with_mother
