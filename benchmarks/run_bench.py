@@ -242,8 +242,11 @@ def _print_ratio(first: dict, routine: dict) -> None:
     """The routine / first wall-time ratio, and the same with each period's time divided by the machine's
     slowness then (the fixed workloads' mean, relative): a drift-corrected estimate, not a measurement."""
     ratio = routine["wall_s"] / first["wall_s"]
-    slow = {r["period"]: (r["machine_py_ms"] + r["machine_sql_ms"]) for r in (first, routine)}
-    corrected = ratio * slow[first["period"]] / slow[routine["period"]]
+
+    def slowness(row: dict) -> float:
+        return row["machine_py_ms"] + row["machine_sql_ms"]
+
+    corrected = ratio * slowness(first) / slowness(routine)
     print(f"\nroutine / first period wall time: {ratio:.2f} (machine-speed corrected: {corrected:.2f})")
 
 

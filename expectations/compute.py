@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from expectations.specs import Check, Suite
+from expectations.tolerance import tolerated_share
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,14 @@ class CheckOutcome:
     examples: list[str] = field(default_factory=list)
     skipped: str | None = None  # why it could not be evaluated (reference table not built, ...)
     error: str | None = None  # spec/table mismatch (missing column): counts as a failure
+
+    @property
+    def tolerated_share(self) -> float | None:
+        """The unexpected share this check tolerates at its row count (tolerance.py); None for the volume and
+        row-count checks, whose bounds are not shares. The one figure GE's bound and the reports both use."""
+        if self.check.kind in ("volume", "row_count"):
+            return None
+        return tolerated_share(self.check.mostly, self.element_count)
 
     @property
     def unexpected_percent(self) -> float | None:

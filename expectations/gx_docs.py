@@ -17,7 +17,6 @@ import pandas as pd
 
 from expectations.compute import CheckOutcome
 from expectations.specs import Suite
-from expectations.tolerance import tolerated_share
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -83,7 +82,7 @@ def _expectation(outcome: CheckOutcome) -> Any:
         lo, hi = float(check.min_rows), None
     else:
         # significantly above the tolerance, not merely above it: small deliveries scatter (tolerance.py)
-        lo, hi = 0.0, tolerated_share(check.mostly, outcome.element_count)
+        lo, hi = 0.0, outcome.tolerated_share
         desc = f"[{tag}] {check.name}: ≥ {check.mostly:.1%} of rows pass ({check.why})"
         if check.mostly < 1.0:
             desc += f"; fails above {hi:.2%} unexpected at {outcome.element_count or 0:,} rows"

@@ -15,7 +15,6 @@ from expectations import gx_docs
 from expectations.compute import CheckOutcome, evaluate_suite, table_exists
 from expectations.store import write_results
 from expectations.suites import SUITES
-from expectations.tolerance import tolerated_share
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +95,7 @@ def _record(outcome: CheckOutcome, passed: bool) -> dict[str, Any]:
         "examples": outcome.examples[:5],
         "mostly": c.mostly,
         # the unexpected share this check tolerated at this row count (expectations/tolerance.py)
-        "tolerated_share": (
-            None if c.kind in ("volume", "row_count") else tolerated_share(c.mostly, outcome.element_count)
-        ),
+        "tolerated_share": outcome.tolerated_share,
         "blocking": c.blocking,
         "note": outcome.error or outcome.skipped,
     }

@@ -206,7 +206,6 @@ def test_tolerated_share_widens_only_for_small_tables() -> None:
     assert tolerated_share(0.95, 1_000_000) == pytest.approx(0.050507, abs=1e-5)
 
 
-
 @pytest.mark.parametrize(("invalid", "blocked"), [(3, False), (8, True)])
 def test_small_delivery_blocks_only_on_evidence(tmp_path: Path, invalid: int, blocked: bool) -> None:
     """40 rows with 3 bad check digits (7.5 %: a sound registry's noise at that size) pass; 8 (20 %) block."""

@@ -45,7 +45,7 @@ latest_insurance as (
 births as (
     -- newborns: birth reports (hfp_vital 出生) in scope, also those whose mother ID is missing or unusable
     -- (staging keeps a birth that names the child); the mother is found through her ID number when present
-    select r.identifier, min(r.mother_id_number) as mother_id_number, min(r.district_code) as district_code
+    select r.identifier, min(r.mother_id_number) as mother_id_number
     from records as r
     inner join {{ ref('stg_hfp_vital__events') }} as v on v.record_key = r.record_key
     where r.source = 'hfp_vital' and v.event_type = '出生'

@@ -67,8 +67,8 @@ earlier as (
 select
     {{ period() }} as period,
     i.worklist_item_id,
-    p.district_code,
-    p.township_code,
+    pl.district_code,
+    pl.township_code,
     case when starts_with(i.household_key, 'H:') then substr(i.household_key, 3) end as household_no,
     a.address,
     case when i.has_priority_1 then 1 when i.has_priority_2 then 2 else 3 end as priority,
@@ -77,6 +77,6 @@ select
     i.person_reasons,
     e.worklist_item_id is null as is_new
 from items as i
-left join place as p on p.worklist_item_id = i.worklist_item_id
+left join place as pl on pl.worklist_item_id = i.worklist_item_id
 left join address as a on a.worklist_item_id = i.worklist_item_id
 left join earlier as e on e.worklist_item_id = i.worklist_item_id
