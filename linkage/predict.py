@@ -94,11 +94,14 @@ def score(
     return score_tables(db_api, parameters, keep_from)
 
 
-def score_tables(db_api: DuckDBAPI, parameters: dict[str, Any], keep_from: float) -> Prediction:
+def score_tables(
+    db_api: DuckDBAPI, parameters: dict[str, Any], keep_from: float, name_tf: str | None = None
+) -> Prediction:
     """Pairs (new x existing) and (new x new) scored by the model; pairs below `keep_from` are dropped.
 
     Reads the tables `existing_distinct` and `new_distinct` (MODEL_COLUMNS + n_rows) of `db_api`'s connection:
-    the linkage run builds them there in SQL, so no pandas copy of the records is made.
+    the linkage run builds them there in SQL, so no pandas copy of the records is made. `name_tf`: a table of
+    the name term frequencies to use, when existing_distinct holds only part of the records they count.
     """
     t0 = time.perf_counter()
     con = db_api._con
@@ -109,7 +112,10 @@ def score_tables(db_api: DuckDBAPI, parameters: dict[str, Any], keep_from: float
     all_sdf = db_api.register("all_distinct", table_name="all_distinct")
     settings = params_io.settings_for_dialect(parameters, "duckdb")
     linker = Linker(all_sdf, settings, log_level=logging.WARNING)
-    linker.table_management.compute_tf_table("name")
+    if name_tf is None:
+        linker.table_management.compute_tf_table("name")
+    else:
+        linker.table_management.register_term_frequency_lookup(db_api.register(name_tf, table_name=name_tf), "name")
     new_sdf = db_api.register("new_distinct", table_name="new_distinct")
     names = blocking_rule_names()
     counts: dict[str, int] = dict.fromkeys(names, 0)

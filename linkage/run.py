@@ -20,7 +20,7 @@ from linkage.collapse import MODEL_COLUMNS
 from linkage.config import LinkageConfig
 from linkage.identifiers import assign
 from linkage.predict import score_tables
-from linkage.store import stage_period, write_period
+from linkage.store import add_prior_records, stage_period, write_period
 
 logger = logging.getLogger(__name__)
 
@@ -89,12 +89,15 @@ class _Scope:
     first_seen: dict[str, str]  # node -> first period (nodes seen before)
 
 
-def _cluster_scope(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, relink_all: bool) -> _Scope:
+def _cluster_scope(
+    con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, relink_all: bool, top_up: tuple[Path, str] | None = None
+) -> _Scope:
     """New distinct records plus every record of each earlier identifier that a new link touches.
 
     Any other identifier cannot change in an incremental run (its records take no new pair and its
     membership is a must-link), so it is left out: the monthly routine clusters thousands of records, not the
-    whole registry. relink_all re-decides everything seen so far.
+    whole registry. relink_all re-decides everything seen so far. `top_up` (warehouse, period): prior_distinct
+    holds only blocking candidates, so the scope's other prior records are read from the warehouse first.
     """
     touched = pd.DataFrame({"distinct_id": pd.unique(pd.concat([pairs["distinct_id_l"], pairs["distinct_id_r"]]))})
     con.register("touched", touched)
@@ -106,11 +109,16 @@ def _cluster_scope(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, relink_a
             "(SELECT identifier FROM prior_ident SEMI JOIN touched USING (distinct_id))"
         )
     facts_cols = "distinct_id, id_number, id_is_valid, name, name_pinyin, dob, gender"
+    extra = ""
+    if top_up is not None:
+        add_prior_records(con, top_up[0], top_up[1], prior_scope, facts_cols)
+        extra = f"SELECT {facts_cols}, first_period FROM prior_extra UNION ALL"
     frame = con.execute(
         f"""
         WITH records AS (
             SELECT {facts_cols}, first_period FROM prior_distinct SEMI JOIN ({prior_scope}) USING (distinct_id)
             UNION ALL
+            {extra}
             SELECT {facts_cols}, NULL AS first_period FROM fresh_distinct
         )
         SELECT r.*, p.identifier FROM records r LEFT JOIN prior_ident p USING (distinct_id) ORDER BY distinct_id
@@ -139,7 +147,12 @@ def run_period(warehouse: Path, period: str, config: LinkageConfig, run_id: str)
 
     work = duckdb_api(config)
     con = work._con
-    next_number = stage_period(con, warehouse, period)
+    candidates_only = config.prior_candidates_only and not config.relink_all and config.backend == "duckdb"
+    next_number = stage_period(con, warehouse, period, candidates_only=candidates_only)
+    has_tf = candidates_only and bool(
+        con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory' AND table_name = 'name_tf'")
+        .fetchall()[0][0]
+    )
     _build_score_inputs(con, config.relink_all)
     n_records, n_current = con.execute(
         "SELECT (SELECT count(*) FROM period_links), (SELECT count(DISTINCT distinct_id) FROM period_links)"
@@ -158,14 +171,14 @@ def run_period(warehouse: Path, period: str, config: LinkageConfig, run_id: str)
         prediction = score_on_spark(existing, to_score, parameters, config, keep_from=keep_from)
         del existing, to_score
     else:
-        prediction = score_tables(work, parameters, keep_from=keep_from)
+        prediction = score_tables(work, parameters, keep_from=keep_from, name_tf="name_tf" if has_tf else None)
     seconds["predict"] = time.perf_counter() - t
 
     t = time.perf_counter()
     pairs = prediction.pairs
     linked = pairs[pairs["match_probability"] >= config.threshold]
     # Review-band pairs need identifiers too: the scope covers every kept pair, linked or not.
-    scope = _cluster_scope(con, pairs, config.relink_all)
+    scope = _cluster_scope(con, pairs, config.relink_all, top_up=(warehouse, period) if has_tf else None)
     edges = list(zip(linked["distinct_id_l"], linked["distinct_id_r"], linked["match_weight"], strict=True))
     must_links = [] if config.relink_all else _prior_edges(scope.previous)
     components = constrained_components(scope.nodes, must_links, edges, scope.facts)

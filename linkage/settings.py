@@ -192,18 +192,24 @@ def comparisons() -> list[cl.ComparisonCreator]:
     ]
 
 
+# Candidate pairs: exact identifiers, then name/date/place/household keys, then ID pieces for typos. Each
+# entry's columns must all be equal (and not null); linkage/store.py selects the prior records that can pair
+# with a new one from the same keys.
+PREDICTION_BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (
+    ("id_number",),
+    ("dob", "name_pinyin"),
+    ("name", "district_code"),
+    ("phone",),
+    ("household_no", "given_name"),
+    ("id_head",),
+    ("id_tail",),
+    ("id_core",),
+)
+
+
 def prediction_blocking_rules() -> list[BlockingRuleCreator]:
-    """Candidate pairs: exact identifiers, then name/date/place/household keys, then ID pieces for typos."""
-    return [
-        block_on("id_number"),
-        block_on("dob", "name_pinyin"),
-        block_on("name", "district_code"),
-        block_on("phone"),
-        block_on("household_no", "given_name"),
-        block_on("id_head"),
-        block_on("id_tail"),
-        block_on("id_core"),
-    ]
+    """Splink's rules for PREDICTION_BLOCKING_KEYS, in that order."""
+    return [block_on(*key) for key in PREDICTION_BLOCKING_KEYS]
 
 
 def training_blocking_rules() -> list[BlockingRuleCreator]:

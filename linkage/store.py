@@ -33,6 +33,11 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS linkage.record_links (
         record_key VARCHAR NOT NULL, source VARCHAR, period VARCHAR NOT NULL, file_name VARCHAR,
         row_number INTEGER, distinct_id VARCHAR NOT NULL, identifier VARCHAR NOT NULL, run_id VARCHAR NOT NULL)""",
+    # Each distinct record's identifier as last linked, as it stood after `period`: the next period reads it
+    # instead of aggregating every earlier period's record_links (3.8 M rows more each month at 1 M persons).
+    # Kept for the last two linked periods, so a re-run of the latest still finds the state before it.
+    """CREATE TABLE IF NOT EXISTS linkage.distinct_identifiers (
+        period VARCHAR NOT NULL, distinct_id VARCHAR NOT NULL, identifier VARCHAR NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS linkage.identifier_history (
         identifier VARCHAR NOT NULL, event VARCHAR NOT NULL, other_identifier VARCHAR,
         period VARCHAR NOT NULL, run_id VARCHAR NOT NULL)""",
@@ -101,14 +106,25 @@ WH = "wh"
 _MODEL_SELECT = ", ".join(MODEL_COLUMNS)
 
 
-def stage_period(con: duckdb.DuckDBPyConnection, warehouse: Path, period: str, *, every_distinct: bool = False) -> int:
+def stage_period(
+    con: duckdb.DuckDBPyConnection,
+    warehouse: Path,
+    period: str,
+    *,
+    every_distinct: bool = False,
+    candidates_only: bool = False,
+) -> int:
     """Read the period's inputs into the compute database `con`, standardised and collapsed in SQL:
 
     * `period_links`: one row per int_person_records row of the period (LINK_COLUMNS);
-    * `prior_distinct`: distinct records first seen before the period (MODEL_COLUMNS + first_period);
+    * `prior_distinct`: distinct records first seen before the period (MODEL_COLUMNS + first_period); with
+      `candidates_only`, only those sharing a blocking key with a fresh record (the only ones a new pair can
+      join; add_prior_records adds the rest of an identifier's records when clustering needs them), plus
+      `name_tf`, Splink's term-frequency table of `name` over every prior and fresh record;
     * `fresh_distinct`: the period's distinct records not seen before (MODEL_COLUMNS + n_rows), ordered by id;
     * `current_distinct` (only with `every_distinct`, for training): all the period's distinct records;
-    * `prior_ident`: each of the prior records' identifier, merges followed to the survivor.
+    * `prior_ident`: each of the prior records' identifier, merges followed to the survivor (from the state the
+      previous period left in linkage.distinct_identifiers, so earlier periods' links are not read again).
 
     Only the fresh records are collapsed column by column: in the monthly routine they are a few thousand of
     2.7 M, and collapsing all of them (any_value of 15 columns per distinct id) was half of the step's reading
@@ -125,7 +141,9 @@ def stage_period(con: duckdb.DuckDBPyConnection, warehouse: Path, period: str, *
         if every_distinct:
             con.execute(f"CREATE OR REPLACE TABLE current_distinct AS {distinct_sql('period_std')}")
         linked_before = _table_exists(con, WH, "linkage", "record_links")
-        if linked_before:
+        if linked_before and candidates_only:
+            _stage_candidates(con, period)
+        elif linked_before:
             con.execute(
                 f"CREATE OR REPLACE TABLE prior_distinct AS SELECT {_MODEL_SELECT}, first_period "
                 f"FROM {WH}.linkage.distinct_records WHERE first_period < $period ORDER BY distinct_id",
@@ -136,10 +154,11 @@ def stage_period(con: duckdb.DuckDBPyConnection, warehouse: Path, period: str, *
                 f"CREATE OR REPLACE TABLE prior_distinct AS SELECT {_MODEL_SELECT}, "
                 "cast(null as varchar) AS first_period FROM period_std WHERE false"
             )
-        con.execute(
-            "CREATE OR REPLACE TABLE fresh_distinct AS "
-            + distinct_sql("(SELECT * FROM period_std ANTI JOIN prior_distinct USING (distinct_id))")
-        )
+        if not (linked_before and candidates_only):
+            con.execute(
+                "CREATE OR REPLACE TABLE fresh_distinct AS "
+                + distinct_sql("(SELECT * FROM period_std ANTI JOIN prior_distinct USING (distinct_id))")
+            )
         con.execute("DROP TABLE period_std")
         if not linked_before:
             con.execute("CREATE OR REPLACE TABLE prior_ident (distinct_id VARCHAR, identifier VARCHAR)")
@@ -149,12 +168,23 @@ def stage_period(con: duckdb.DuckDBPyConnection, warehouse: Path, period: str, *
         ]
         if later and later[0] is not None:
             raise RuntimeError(f"period {later[0]} was linked after {period}: re-run from {period} onward in order")
-        # Each distinct record's identifier as last linked, followed through merges to the surviving one.
-        con.execute(
-            "CREATE OR REPLACE TABLE prior_ident AS SELECT distinct_id, arg_max(identifier, period) AS identifier "
-            f"FROM {WH}.linkage.record_links WHERE period < $period GROUP BY distinct_id",
-            {"period": period},
-        )
+        # Each distinct record's identifier as last linked, followed through merges to the surviving one: the
+        # state the previous period left, or (a warehouse linked before that state was kept) every earlier link.
+        previous = con.execute(
+            f"SELECT max(period) FROM {WH}.linkage.record_links WHERE period < ?", [period]
+        ).fetchall()[0][0]
+        if previous is not None and _has_state(con, previous):
+            con.execute(
+                "CREATE OR REPLACE TABLE prior_ident AS SELECT distinct_id, identifier "
+                f"FROM {WH}.linkage.distinct_identifiers WHERE period = $previous",
+                {"previous": previous},
+            )
+        else:
+            con.execute(
+                "CREATE OR REPLACE TABLE prior_ident AS SELECT distinct_id, arg_max(identifier, period) AS identifier "
+                f"FROM {WH}.linkage.record_links WHERE period < $period GROUP BY distinct_id",
+                {"period": period},
+            )
         alias_rows = con.execute(
             f"SELECT identifier, other_identifier FROM {WH}.linkage.identifier_history "
             "WHERE event = 'merged_into' AND period < ?",
@@ -173,6 +203,68 @@ def stage_period(con: duckdb.DuckDBPyConnection, warehouse: Path, period: str, *
         con.unregister("survivors")
     next_number = int(top[0][2:]) + 1 if top and top[0] else 1
     return next_number
+
+
+_PRIOR = f"{WH}.linkage.distinct_records WHERE first_period < $period"
+
+
+def _stage_candidates(con: duckdb.DuckDBPyConnection, period: str) -> None:
+    """`fresh_distinct`, then the prior records that share a blocking key with one of them as `prior_distinct`
+    (a few thousand of 2.7 M in the monthly routine at 1 M persons), and `name_tf` over all records."""
+    from linkage.settings import PREDICTION_BLOCKING_KEYS  # imports Splink: only when linking
+
+    con.execute(
+        "CREATE OR REPLACE TABLE fresh_distinct AS "
+        + distinct_sql(f"(SELECT * FROM period_std ANTI JOIN (SELECT distinct_id FROM {_PRIOR}) USING (distinct_id))"),
+        {"period": period},
+    )
+    # one narrow semi join per blocking key: NULL never equals, as in Splink's blocking
+    candidates = " UNION ".join(
+        f"SELECT p.distinct_id FROM {WH}.linkage.distinct_records AS p SEMI JOIN fresh_distinct AS f ON "
+        + " AND ".join(f"p.{c} = f.{c}" for c in key)
+        + " WHERE p.first_period < $period"
+        for key in PREDICTION_BLOCKING_KEYS
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE prior_distinct AS SELECT {_MODEL_SELECT}, first_period FROM {_PRIOR} "
+        f"AND distinct_id IN ({candidates}) ORDER BY distinct_id",
+        {"period": period},
+    )
+    # Splink's own formula (term_frequencies_for_single_column_sql) over what its input would have held
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE name_tf AS
+        WITH names AS (SELECT name FROM {_PRIOR} UNION ALL SELECT name FROM fresh_distinct)
+        SELECT name, cast(count(*) AS float8) / (SELECT count(name) FROM names) AS tf_name
+        FROM names WHERE name IS NOT NULL GROUP BY name
+        """,
+        {"period": period},
+    )
+
+
+def add_prior_records(
+    con: duckdb.DuckDBPyConnection, warehouse: Path, period: str, distinct_ids: str, columns: str
+) -> None:
+    """`prior_extra`: `columns` + first_period of the prior records among `distinct_ids` (a SELECT of one column
+    distinct_id over the compute database) that prior_distinct lacks: clustering needs every record of an
+    identifier a new pair touches, and only the columns it reads (all of them cost a second at 1 M persons)."""
+    with attached(con, warehouse, read_only=True):
+        con.execute(
+            f"CREATE OR REPLACE TABLE prior_extra AS SELECT {columns}, first_period FROM {_PRIOR} "
+            f"AND distinct_id IN (SELECT distinct_id FROM ({distinct_ids}) "
+            "ANTI JOIN prior_distinct USING (distinct_id))",
+            {"period": period},
+        )
+
+
+def _has_state(con: duckdb.DuckDBPyConnection, period: str) -> bool:
+    """Whether linkage.distinct_identifiers holds the state after `period`."""
+    if not _table_exists(con, WH, "linkage", "distinct_identifiers"):
+        return False
+    row = con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {WH}.linkage.distinct_identifiers WHERE period = ? LIMIT 1)", [period]
+    ).fetchall()[0]
+    return bool(row[0])
 
 
 def resolve_aliases(alias_of: dict[str, str], identifier: str) -> str:
@@ -224,6 +316,21 @@ def write_period(
                 "l.row_number, l.distinct_id, a.identifier, ? FROM memory.period_links l "
                 "JOIN memory.assigned a USING (distinct_id)",
                 [run_id],
+            )
+            # the state after this period: this period's records take this run's identifier, the others keep
+            # the one they were last linked to (what arg_max over every period's record_links would give)
+            con.execute("DELETE FROM linkage.distinct_identifiers WHERE period >= ?", [period])
+            con.execute(
+                "INSERT INTO linkage.distinct_identifiers SELECT ?, distinct_id, identifier FROM ("
+                "SELECT distinct_id, identifier FROM memory.assigned SEMI JOIN memory.period_links USING (distinct_id) "
+                "UNION ALL SELECT distinct_id, identifier FROM memory.prior_ident "
+                "ANTI JOIN memory.period_links USING (distinct_id))",
+                [period],
+            )
+            con.execute(
+                "DELETE FROM linkage.distinct_identifiers WHERE period < "
+                "(SELECT max(period) FROM linkage.distinct_identifiers WHERE period < ?)",
+                [period],
             )
             con.execute("INSERT INTO linkage.identifier_history SELECT * FROM history_in")
             if len(review):

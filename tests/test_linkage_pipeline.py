@@ -2,6 +2,7 @@
 
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import linkage_fakes as fakes  # noqa: E402
 from linkage import LinkageConfig, evaluate_period, run_period, train_model  # noqa: E402
 from linkage.evaluate import pairwise_scores, resolved_exactly  # noqa: E402
 from linkage.parameters import settings_for_dialect  # noqa: E402
+from linkage.store import resolve_aliases  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +146,95 @@ def test_committed_model_loads_and_matches_definition():
     levels = {c["output_column_name"]: c["comparison_levels"] for c in settings["comparisons"]}
     exact_id = next(lv for lv in levels["id_number"] if lv["label_for_charts"].startswith("same number ("))
     assert exact_id["m_probability"] > 0.9 and exact_id["u_probability"] < 1e-3
+
+
+def _state(wh, period):
+    with duckdb.connect(str(wh), read_only=True) as con:
+        return dict(con.execute(
+            "SELECT distinct_id, identifier FROM linkage.distinct_identifiers WHERE period = ?", [period]
+        ).fetchall())
+
+
+def test_state_after_each_period_equals_every_earlier_link(city):
+    """The state a period leaves (read by the next instead of all earlier record_links) gives each distinct
+    record the identifier it was last linked to, merges followed; only the last two periods are kept."""
+    wh = city["wh"]
+    with duckdb.connect(str(wh), read_only=True) as con:
+        last = dict(con.execute(
+            "SELECT distinct_id, arg_max(identifier, period) FROM linkage.record_links GROUP BY distinct_id"
+        ).fetchall())
+        alias_of = dict(con.execute(
+            "SELECT identifier, alias_of FROM linkage.identifier_registry WHERE status = 'alias'"
+        ).fetchall())
+        periods = [r[0] for r in con.execute(
+            "SELECT DISTINCT period FROM linkage.distinct_identifiers ORDER BY 1").fetchall()]
+    assert periods == ["2015-01", "2015-02"]
+    state = _state(wh, "2015-02")
+    absent = set(_links(wh, "2015-01")["distinct_id"]) - set(_links(wh, "2015-02")["distinct_id"])
+    assert absent and absent <= set(state)  # records not delivered again keep their identifier
+    assert set(state) == set(last)
+    assert {d: resolve_aliases(alias_of, i) for d, i in state.items()} == {
+        d: resolve_aliases(alias_of, i) for d, i in last.items()}
+
+
+def test_rerun_without_state_reads_earlier_links_and_agrees(city, tmp_path):
+    """A warehouse linked before the state was kept (no state for 2015-01) falls back to aggregating the earlier
+    record_links, with the same identifiers."""
+    wh = tmp_path / "warehouse.duckdb"
+    shutil.copy(city["wh"], wh)
+    before = _links(wh, "2015-02").sort_values("record_key", ignore_index=True)
+    with duckdb.connect(str(wh)) as con:
+        con.execute("DELETE FROM linkage.distinct_identifiers WHERE period = '2015-01'")
+    run_period(wh, "2015-02", city["cfg"], "run-2c")
+    after = _links(wh, "2015-02").sort_values("record_key", ignore_index=True)
+    pd.testing.assert_series_equal(before["identifier"], after["identifier"])
+    assert _state(wh, "2015-02") == _state(city["wh"], "2015-02")
+
+
+def test_scoring_against_blocking_candidates_only_changes_nothing(city, tmp_path):
+    """Period 2 scored against only the prior records that share a blocking key with a new one (the default)
+    gives the same pairs, scores and identifiers as scoring against every prior record."""
+    results = {}
+    for only in (True, False):
+        wh = tmp_path / f"warehouse-{only}.duckdb"
+        shutil.copy(city["wh"], wh)
+        cfg = LinkageConfig(**{**city["cfg"].__dict__, "prior_candidates_only": only, "reports_dir": None})
+        res = run_period(wh, "2015-02", cfg, "run-2d")
+        with duckdb.connect(str(wh), read_only=True) as con:
+            review = con.execute(
+                "SELECT distinct_id_l, distinct_id_r, round(match_weight, 9) FROM linkage.clerical_review "
+                "WHERE period = '2015-02' ORDER BY 1, 2"
+            ).fetchall()
+        results[only] = (
+            _links(wh, "2015-02").sort_values("record_key", ignore_index=True)[["record_key", "identifier"]],
+            review, res.comparisons_per_rule, res.pairs_linked, res.clustered_records,
+        )
+    (links_c, review_c, counts_c, linked_c, clustered_c), (links_a, review_a, counts_a, linked_a, clustered_a) = (
+        results[True], results[False])
+    pd.testing.assert_frame_equal(links_c, links_a)
+    assert review_c == review_a and counts_c == counts_a and linked_c == linked_a and clustered_c == clustered_a
+    assert linked_c > 0 and sum(counts_c.values()) > 0
+
+
+def test_candidate_scoring_keeps_every_pair_and_score(city):
+    """Scored against the blocking candidates with the registered term frequencies, period 2 yields exactly the
+    pairs and match weights that scoring against all prior records gives (pairs down to p = 0.001)."""
+    from linkage.backend import duckdb_api
+    from linkage.predict import score_tables
+    from linkage.run import _build_score_inputs
+    from linkage.store import stage_period
+
+    pairs = {}
+    for only in (True, False):
+        work = duckdb_api(city["cfg"])
+        stage_period(work._con, city["wh"], "2015-02", candidates_only=only)
+        _build_score_inputs(work._con, False)
+        n_existing = work._con.execute("SELECT count(*) FROM existing_distinct").fetchall()[0][0]
+        p = score_tables(work, city["params"], keep_from=0.001, name_tf="name_tf" if only else None).pairs
+        pairs[only] = (n_existing, p.sort_values(["distinct_id_l", "distinct_id_r"], ignore_index=True))
+        work._con.close()
+    (n_c, p_c), (n_a, p_a) = pairs[True], pairs[False]
+    assert n_c < n_a  # fewer prior records loaded ...
+    assert len(p_c) > 100  # ... and the same pairs, to the last digit of their weights
+    pd.testing.assert_frame_equal(p_c[["distinct_id_l", "distinct_id_r", "match_weight"]],
+                                  p_a[["distinct_id_l", "distinct_id_r", "match_weight"]])
