@@ -148,11 +148,7 @@ def run_period(warehouse: Path, period: str, config: LinkageConfig, run_id: str)
     work = duckdb_api(config)
     con = work._con
     candidates_only = config.prior_candidates_only and not config.relink_all and config.backend == "duckdb"
-    next_number = stage_period(con, warehouse, period, candidates_only=candidates_only)
-    has_tf = candidates_only and bool(
-        con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'memory' AND table_name = 'name_tf'")
-        .fetchall()[0][0]
-    )
+    next_number, has_tf = stage_period(con, warehouse, period, candidates_only=candidates_only)
     _build_score_inputs(con, config.relink_all)
     n_records, n_current = con.execute(
         "SELECT (SELECT count(*) FROM period_links), (SELECT count(DISTINCT distinct_id) FROM period_links)"

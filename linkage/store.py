@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -104,6 +105,12 @@ def attached(con: duckdb.DuckDBPyConnection, warehouse: Path, *, read_only: bool
 
 WH = "wh"
 _MODEL_SELECT = ", ".join(MODEL_COLUMNS)
+_PRIOR = f"{WH}.linkage.distinct_records WHERE first_period < $period"  # distinct records seen before the period
+
+
+class Staged(NamedTuple):
+    next_number: int  # the first unused identifier number
+    candidates: bool  # prior_distinct holds the blocking candidates only, and name_tf the term frequencies
 
 
 def stage_period(
@@ -113,7 +120,7 @@ def stage_period(
     *,
     every_distinct: bool = False,
     candidates_only: bool = False,
-) -> int:
+) -> Staged:
     """Read the period's inputs into the compute database `con`, standardised and collapsed in SQL:
 
     * `period_links`: one row per int_person_records row of the period (LINK_COLUMNS);
@@ -130,7 +137,8 @@ def stage_period(
     2.7 M, and collapsing all of them (any_value of 15 columns per distinct id) was half of the step's reading
     time at 1 M persons (6.2 s).
 
-    Returns the first unused identifier number.
+    Returns the first unused identifier number and whether candidates were staged (only once a period has
+    been linked: before, there are no prior records).
     """
     with attached(con, warehouse, read_only=True):
         con.execute(
@@ -141,12 +149,13 @@ def stage_period(
         if every_distinct:
             con.execute(f"CREATE OR REPLACE TABLE current_distinct AS {distinct_sql('period_std')}")
         linked_before = _table_exists(con, WH, "linkage", "record_links")
-        if linked_before and candidates_only:
+        candidates = linked_before and candidates_only
+        if candidates:
             _stage_candidates(con, period)
         elif linked_before:
             con.execute(
-                f"CREATE OR REPLACE TABLE prior_distinct AS SELECT {_MODEL_SELECT}, first_period "
-                f"FROM {WH}.linkage.distinct_records WHERE first_period < $period ORDER BY distinct_id",
+                f"CREATE OR REPLACE TABLE prior_distinct AS SELECT {_MODEL_SELECT}, first_period FROM {_PRIOR} "
+                "ORDER BY distinct_id",
                 {"period": period},
             )
         else:
@@ -154,7 +163,7 @@ def stage_period(
                 f"CREATE OR REPLACE TABLE prior_distinct AS SELECT {_MODEL_SELECT}, "
                 "cast(null as varchar) AS first_period FROM period_std WHERE false"
             )
-        if not (linked_before and candidates_only):
+        if not candidates:
             con.execute(
                 "CREATE OR REPLACE TABLE fresh_distinct AS "
                 + distinct_sql("(SELECT * FROM period_std ANTI JOIN prior_distinct USING (distinct_id))")
@@ -162,7 +171,7 @@ def stage_period(
         con.execute("DROP TABLE period_std")
         if not linked_before:
             con.execute("CREATE OR REPLACE TABLE prior_ident (distinct_id VARCHAR, identifier VARCHAR)")
-            return 1
+            return Staged(1, candidates)
         later = con.execute(f"SELECT min(period) FROM {WH}.linkage.record_links WHERE period > ?", [period]).fetchall()[
             0
         ]
@@ -202,10 +211,7 @@ def stage_period(
         )
         con.unregister("survivors")
     next_number = int(top[0][2:]) + 1 if top and top[0] else 1
-    return next_number
-
-
-_PRIOR = f"{WH}.linkage.distinct_records WHERE first_period < $period"
+    return Staged(next_number, candidates)
 
 
 def _stage_candidates(con: duckdb.DuckDBPyConnection, period: str) -> None:
