@@ -130,6 +130,14 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, cols: list[str], rows: l
     con.executemany(f"insert into {table} values ({placeholders})", [[r.get(c) for c in cols] for r in rows])
 
 
+def set_registry(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, str | None]]) -> None:
+    """Replace linkage.identifier_registry with (identifier, status, alias_of) rows, as a linkage run leaves it."""
+    con.execute("delete from linkage.identifier_registry")
+    con.executemany(
+        "insert into linkage.identifier_registry values (?, ?, ?, '2015-01', 'run-2015-01')", [list(r) for r in rows]
+    )
+
+
 def run_dbt(warehouse: Path, period: str, *args: str) -> subprocess.CompletedProcess:
     """Run dbt on the project with this warehouse (own target dir so parallel work is not disturbed)."""
     env = {**os.environ, "CANBAO_WAREHOUSE": str(warehouse),

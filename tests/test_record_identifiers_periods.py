@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_marts_support import City, run_dbt
+from test_marts_support import City, run_dbt, set_registry
 
 HK = "stg_ps_hukou__residents"
 MODELS = ("int_record_identifiers", "record_identifiers")
@@ -36,13 +36,6 @@ def _link(con: duckdb.DuckDBPyConnection, key: str, identifier: str, period: str
     con.execute("insert into linkage.record_links values (?, ?, ?, ?)", [key, identifier, period, f"run-{period}"])
 
 
-def _registry(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, str | None]]) -> None:
-    con.execute("delete from linkage.identifier_registry")
-    con.executemany(
-        "insert into linkage.identifier_registry values (?, ?, ?, '2015-01', 'run-2015-01')", [list(r) for r in rows]
-    )
-
-
 def _build(wh: Path, period: str, *extra: str) -> None:
     run_dbt(wh, period, "run", "--select", *MODELS, *extra)
 
@@ -55,14 +48,14 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     b1 = city.add(HK, "2015-01", cb(5), id_number="500107199202020022")
     with duckdb.connect(str(wh)) as con:
         city.write(con)
-        _registry(con, [(cb(1), "active", None), (cb(5), "active", None)])
+        set_registry(con, [(cb(1), "active", None), (cb(5), "active", None)])
     _build(wh, "2015-01")
     assert [r[:2] for r in _rows(wh)["int"]] == [(a1, cb(1)), (b1, cb(5))]
     # 2015-02: the same two people again, and linkage finds they are one: CB5 becomes an alias of CB1.
     with duckdb.connect(str(wh)) as con:
         _link(con, "ps_hukou|2015-02|h.csv|1", cb(1), "2015-02")
         _link(con, "ps_hukou|2015-02|h.csv|2", cb(5), "2015-02")
-        _registry(con, [(cb(1), "active", None), (cb(5), "alias", cb(1))])
+        set_registry(con, [(cb(1), "active", None), (cb(5), "alias", cb(1))])
     _build(wh, "2015-02")
     return wh
 

@@ -14,16 +14,11 @@ with records as not materialized (
 ),
 
 hukou as (
-    -- latest hukou row up to the period: a cancellation may be delivered once and then drop out; record_key
-    -- breaks ties (two rows of one person in one snapshot), so a re-run picks the same row
-    select i.identifier, h.record_key, h.period, h.hukou_status, h.change_date, h.household_no,
-           h.relation_to_head, h.address, h.district_code, h.township_code, h.ethnicity
-    from {{ ref('stg_ps_hukou__residents') }} as h
-    inner join {{ ref('int_record_identifiers') }} as i on i.record_key = h.record_key
-    where h.period <= {{ period() }}
-    qualify row_number() over (
-        partition by i.identifier
-        order by h.period desc, (h.hukou_status = '正常') desc, h.change_date desc nulls last, h.record_key) = 1
+    -- the latest hukou row up to the period (int_hukou_latest keeps it as state per period)
+    select identifier, record_key, period, hukou_status, change_date, household_no, relation_to_head, address,
+           district_code, township_code, ethnicity
+    from {{ ref('int_hukou_latest') }}
+    where as_of_period = {{ period() }}
 ),
 
 residence as (
